@@ -1,0 +1,3 @@
+from tsfc.cli import main
+
+main()

@@ -1,0 +1,163 @@
+"""The training loop: seeding, device choice, early stopping; reports through a callback."""
+
+from __future__ import annotations
+
+import copy
+import math
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from tsfc.errors import Interrupted, TrainingError, UsageError
+from tsfc.windows import sliding
+
+
+@dataclass
+class EpochStats:
+    epoch: int
+    epochs: int
+    train_loss: float
+    val_loss: float
+    seconds: float
+    best: bool
+
+
+@dataclass
+class TrainResult:
+    history: list[EpochStats] = field(default_factory=list)
+    best_epoch: int = 0
+    best_val_loss: float = math.inf
+    stopped: str = "max_epochs"  # or "early"
+    seconds: float = 0.0
+    device: str = "cpu"
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, numpy and torch so the same inputs give the same bundle."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def choose_device(name: str) -> torch.device:
+    """Resolve ``auto`` to cuda, then mps, then cpu; refuse an explicit device that is absent."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise UsageError("--device cuda: no CUDA GPU is visible to torch; use --device cpu or auto")
+    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise UsageError("--device mps: Apple MPS is not available; use --device cpu or auto")
+    return torch.device(name)
+
+
+def train(
+    model: nn.Module,
+    series: torch.Tensor,
+    train_starts: range,
+    val_starts: range,
+    *,
+    window: int,
+    block: int,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    patience: int,
+    seed: int,
+    on_epoch: Callable[[EpochStats], None] | None = None,
+    should_stop: Callable[[], int | None] | None = None,
+) -> TrainResult:
+    """Fit `model` on windows of `series` with Adam, gradient clipping and early stopping.
+
+    Args:
+        model: maps [B, window, C] to [B, block, C]; already on the device of `series`.
+        series: scaled data [rows, C] on the training device.
+        train_starts, val_starts: window start rows of training and validation samples.
+        on_epoch: called after each epoch with its statistics.
+        should_stop: polled before every batch; a non-None exit code stops training.
+
+    Returns:
+        Loss history and the best epoch; `model` holds the best weights.
+
+    Raises:
+        TrainingError: the loss became NaN or infinite, or the device ran out of memory.
+        Interrupted: `should_stop` asked to stop.
+    """
+    samples = sliding(series, window + block)  # [n, window + block, C], a view
+    generator = torch.Generator().manual_seed(seed)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=max(1, patience // 2))
+    loss_fn = nn.MSELoss()
+    train_idx = torch.tensor(train_starts, dtype=torch.long)
+    val_idx = torch.tensor(val_starts, dtype=torch.long, device=series.device)
+    result = TrainResult(device=str(series.device))
+    best_state = copy.deepcopy(model.state_dict())
+    stale = 0
+    started = time.perf_counter()
+    for epoch in range(1, epochs + 1):
+        t0 = time.perf_counter()
+        model.train()
+        order = train_idx[torch.randperm(len(train_idx), generator=generator)].to(series.device)
+        total = 0.0
+        for i in range(0, len(order), batch_size):
+            if should_stop is not None and (code := should_stop()) is not None:
+                raise Interrupted("training interrupted; nothing was written", exit_code=code)
+            batch = samples[order[i : i + batch_size]]  # [B, window + block, C]
+            x, y = batch[:, :window], batch[:, window:]
+            loss = _step(model, optimizer, loss_fn, x, y)
+            total += loss * len(batch)
+        train_loss = total / len(order)
+        val_loss = evaluate_loss(model, samples, val_idx, window)
+        if not (math.isfinite(train_loss) and math.isfinite(val_loss)):
+            raise TrainingError(
+                f"training diverged at epoch {epoch} (loss {train_loss:.3g}); lower --lr or check the data"
+            )
+        scheduler.step(val_loss)
+        improved = val_loss < result.best_val_loss
+        if improved:
+            result.best_val_loss, result.best_epoch, stale = val_loss, epoch, 0
+            best_state = copy.deepcopy(model.state_dict())
+        else:
+            stale += 1
+        stats = EpochStats(epoch, epochs, train_loss, val_loss, time.perf_counter() - t0, improved)
+        result.history.append(stats)
+        if on_epoch is not None:
+            on_epoch(stats)
+        if patience and stale >= patience:
+            result.stopped = "early"
+            break
+    model.load_state_dict(best_state)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _step(model, optimizer, loss_fn, x, y) -> float:
+    try:
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+    except torch.OutOfMemoryError:
+        raise TrainingError(f"out of memory on {x.device}; lower --batch-size or use --device cpu") from None
+    return loss.item()
+
+
+@torch.no_grad()
+def evaluate_loss(model: nn.Module, samples: torch.Tensor, idx: torch.Tensor, window: int, chunk: int = 4096) -> float:
+    """Mean squared error of `model` over the samples at `idx` (eval mode, batched)."""
+    model.eval()
+    total = 0.0
+    for i in range(0, len(idx), chunk):
+        batch = samples[idx[i : i + chunk]]
+        pred = model(batch[:, :window])
+        total += torch.sum((pred - batch[:, window:]) ** 2).item() / pred[0].numel()
+    return total / max(1, len(idx))
