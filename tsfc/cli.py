@@ -291,7 +291,8 @@ def evaluate(
     Without a CSV it re-reads the CSV the bundle was fitted on (which must be unchanged) and
     forecasts from each row of its test split; with a CSV, from its rows after the bundle's
     validation data. Metrics are on the target's original scale; mse_std and mae_std on
-    data standardized with the training mean and std.
+    data standardized with the training mean and std. --fail-if-worse-than exits 7 after the
+    report when the model's MASE is worse than that baseline's.
 
     Example: tsfc evaluate newer.csv --horizon 24 --stride 6 --json --fail-if-worse-than seasonal_naive
     """
@@ -306,25 +307,7 @@ def evaluate(
         )
         for n in result.notes:
             note(n)
-        import json
-
-        report = json.dumps(result.to_dict(), indent=2) + "\n"
-        if output is not None:
-            from tsfc.files import write_bytes
-
-            write_bytes(output, report.encode())
-            print(f"wrote {output.absolute()}", file=sys.stderr)
-        if as_json:
-            sys.stdout.write(report)
-        elif sys.stdout.isatty():
-            from rich.console import Console
-
-            console = Console()
-            console.print(_evaluation_table(result))
-            console.print(_lead_table(result))
-        else:
-            sys.stdout.write(_evaluation_text(result))
-        sys.stdout.flush()
+        _report_evaluation(result, as_json, output)
         if fail_if_worse_than is not None:
             check_gate(result, fail_if_worse_than)
     except BrokenPipeError:
@@ -334,6 +317,29 @@ def evaluate(
 
 
 # ---------------------------------------------------------------- rendering
+
+def _report_evaluation(result, as_json: bool, output: Path | None) -> None:
+    """JSON to --output; on stdout JSON, Rich tables on a terminal, else a plain table."""
+    import json
+
+    report = json.dumps(result.to_dict(), indent=2) + "\n"
+    if output is not None:
+        from tsfc.files import write_bytes
+
+        write_bytes(output, report.encode())
+        print(f"wrote {output.absolute()}", file=sys.stderr)
+    if as_json:
+        sys.stdout.write(report)
+    elif sys.stdout.isatty():
+        from rich.console import Console
+
+        console = Console()
+        console.print(_evaluation_table(result))
+        console.print(_lead_table(result))
+    else:
+        sys.stdout.write(_evaluation_text(result))
+    sys.stdout.flush()
+
 
 def _evaluation_title(result) -> str:
     return (

@@ -613,8 +613,9 @@ def _mase_scale(m: dict, season: int, train) -> float | None:
     if stored and stored.get("season") == season:
         return stored.get("mae")
     if train is None:
+        why = f"the bundle stores the scale for season {stored['season']}" if stored else "the bundle stores no scale"
         raise DataError(
-            f"MASE with season {season} needs the training rows, which are unavailable; "
-            "pass the CSV the bundle was fitted on, or leave out --season"
+            f"MASE with season {season} needs the bundle's training rows, which are unavailable ({why}); "
+            "evaluate a CSV that includes the training period, restore the original CSV, or leave out --season"
         )
     return seasonal_naive_mae(train, season)
