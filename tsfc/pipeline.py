@@ -57,6 +57,7 @@ def fit_csv(
     on_epoch: Callable | None = None,
     should_stop: Callable[[], int | None] | None = None,
     wait: bool = False,
+    threads: int = 0,
 ) -> FitSummary:
     """Read `csv`, train the network described by `config`, and write the bundle atomically.
 
@@ -68,6 +69,7 @@ def fit_csv(
         on_epoch: called with each epoch's `train.EpochStats`.
         should_stop: polled between batches; a non-None exit code aborts without writing.
         wait: wait for another run's lock on `bundle_path` instead of failing.
+        threads: CPU threads for torch (0 = automatic).
 
     Raises:
         DataError, UsageError, TrainingError, OutputError, BusyError, Interrupted.
@@ -83,7 +85,7 @@ def fit_csv(
         block = _resolve_block(config, rows, str(series.path))
         split = Split.from_fractions(rows, config.split)
         scaler = MinMaxScaling.fit(series.values[: split.train_end])
-        net, result = _train(series.values, scaler, split, config, block, on_epoch, should_stop)
+        net, result = _train(series.values, scaler, split, config, block, threads, on_epoch, should_stop)
         manifest = _manifest(series, config, block, split, scaler, net, result)
         tensors = {f"model.{k}": v.detach().cpu().numpy() for k, v in net.state_dict().items()}
         tensors["history"] = series.values[-config.window :]
@@ -127,13 +129,14 @@ def _resolve_block(config: FitConfig, rows: int, path: str) -> int:
     return block
 
 
-def _train(values, scaler, split, config, block, on_epoch, should_stop):
+def _train(values, scaler, split, config, block, threads, on_epoch, should_stop):
     import torch
 
     from tsfc.models import Forecaster, NetConfig
-    from tsfc.train import choose_device, seed_everything, train
+    from tsfc.train import choose_device, seed_everything, set_threads, train
 
     device = choose_device(config.device)
+    set_threads(threads, config.hidden)
     seed_everything(config.seed)
     net_cfg = NetConfig(
         cell=config.model,
@@ -331,6 +334,7 @@ def _forecast_values(loaded: LoadedBundle, context: np.ndarray, horizon: int) ->
 
     from tsfc.forecast import roll
 
+    torch.set_num_threads(1)
     scaled = torch.from_numpy(loaded.scaler.transform(context))[None]  # [1, W, C]
     out = roll(loaded.net, scaled, horizon)[0].numpy()  # [H, C]
     return loaded.scaler.inverse_transform(out)
