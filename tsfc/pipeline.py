@@ -241,15 +241,45 @@ def load_bundle(path: str | Path) -> LoadedBundle:
 
     manifest, arrays = bundle.load(path)
     net = _rebuild(str(path), manifest, arrays)
-    try:
-        scaler = MinMaxScaling.from_dict(manifest["scaler"])
-        columns = manifest["columns"]
-        history = arrays["history"]
-    except (KeyError, TypeError, ValueError):
-        raise BundleError(f"{path}: manifest lacks the scaler, columns or history; fit the model again") from None
-    if not (len(columns) == len(scaler.data_min_) == history.shape[1] == net.cfg.columns):
-        raise BundleError(f"{path}: column count disagrees between manifest and weights; fit the model again")
+    scaler, history = _check_manifest(str(path), manifest, arrays, net.cfg)
     return LoadedBundle(str(path), manifest, net, scaler, history)
+
+
+def _check_manifest(path: str, m: dict, arrays: dict, cfg) -> tuple[MinMaxScaling, np.ndarray]:
+    """Check every manifest field `predict` uses, so a forged or damaged bundle fails as exit 4."""
+    import pandas as pd
+    from pandas.tseries.frequencies import to_offset
+
+    def bad(what: str) -> BundleError:
+        return BundleError(f"{path}: {what}; fit the model again")
+
+    columns, history = m.get("columns"), arrays.get("history")
+    if not (isinstance(columns, list) and columns and all(isinstance(c, str) for c in columns)):
+        raise bad("manifest 'columns' is not a list of column names")
+    if len(columns) != cfg.columns or m.get("target") != columns[0]:
+        raise bad("manifest columns disagree with the network or the target")
+    try:
+        scaler = MinMaxScaling.from_dict(m["scaler"])
+    except (KeyError, TypeError, ValueError):
+        raise bad("manifest lacks valid scaler parameters") from None
+    for arr in (scaler.data_min_, scaler.data_max_):
+        if arr.shape != (cfg.columns,) or not np.isfinite(arr).all():
+            raise bad("scaler parameters have the wrong shape or are not finite")
+    if history is None or history.shape != (cfg.window, cfg.columns):
+        shape = None if history is None else history.shape
+        raise bad(f"stored history has shape {shape}, expected ({cfg.window}, {cfg.columns})")
+    if cfg.norm not in ("last", "none") or not isinstance(cfg.highway, bool):
+        raise bad("manifest network options are invalid")
+    if not (m.get("date_col") is None or isinstance(m.get("date_col"), str)):
+        raise bad("manifest 'date_col' is not a column name")
+    try:
+        if m.get("freq") is not None:
+            to_offset(m["freq"])
+        if m.get("last_timestamp") is not None:
+            pd.Timestamp(m["last_timestamp"])
+    except (TypeError, ValueError):
+        raise bad("manifest frequency or last timestamp cannot be parsed") from None
+    return scaler, history
 
 
 def _rebuild(path: str, manifest: dict, arrays: dict):
