@@ -161,19 +161,34 @@ def _strict_json(path: Path, text: str):
             raise ValueError("duplicate key")
         return dict(pairs)
 
-    depth = max_depth = 0
-    for ch in text:  # bounded before parsing so a nesting bomb cannot exhaust the stack
-        if ch in "[{":
-            depth += 1
-            max_depth = max(max_depth, depth)
-        elif ch in "]}":
-            depth -= 1
-    if max_depth > MAX_JSON_DEPTH:
+    if _nesting(text) > MAX_JSON_DEPTH:  # checked first so a nesting bomb cannot exhaust the stack
         raise BundleError(f"{path}: manifest is nested too deeply; not a tsfc bundle")
     try:
         return json.loads(text, parse_constant=no_constants, object_pairs_hook=no_duplicates)
     except (ValueError, RecursionError) as exc:
         raise BundleError(f"{path}: manifest is not strict JSON ({exc}); fit the model again") from None
+
+
+def _nesting(text: str) -> int:
+    """Deepest bracket nesting of JSON `text`, ignoring brackets inside strings."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
 
 
 def _digest(manifest_text: str, arrays: dict[str, np.ndarray]) -> str:

@@ -122,6 +122,7 @@ def fit(
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
     device: Annotated[str, typer.Option("--device", help="auto, cpu, cuda or mps.")] = "auto",
     bundle: BundleOpt = Path("model.tsfc"),
+    threads: Annotated[int, typer.Option("--threads", min=0, help="CPU threads for training (0 = automatic).")] = 0,
     wait: Annotated[bool, typer.Option("--wait", help="Wait for another run writing the same bundle.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     sep: SepOpt = None,
@@ -156,7 +157,7 @@ def fit(
                 features=feature_arg, date_col=date_col,
                 read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
                 on_series=lambda s: [note(n) for n in s.notes],
-                on_epoch=reporter.update, should_stop=stop.requested, wait=wait,
+                on_epoch=reporter.update, should_stop=stop.requested, wait=wait, threads=threads,
             )
     except BaseException as exc:  # noqa: BLE001 - every failure becomes one line and an exit code
         _fail(exc)

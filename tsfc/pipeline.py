@@ -57,6 +57,7 @@ def fit_csv(
     on_epoch: Callable | None = None,
     should_stop: Callable[[], int | None] | None = None,
     wait: bool = False,
+    threads: int = 0,
 ) -> FitSummary:
     """Read `csv`, train the network described by `config`, and write the bundle atomically.
 
@@ -68,6 +69,7 @@ def fit_csv(
         on_epoch: called with each epoch's `train.EpochStats`.
         should_stop: polled between batches; a non-None exit code aborts without writing.
         wait: wait for another run's lock on `bundle_path` instead of failing.
+        threads: CPU threads for torch (0 = automatic).
 
     Raises:
         DataError, UsageError, TrainingError, OutputError, BusyError, Interrupted.
@@ -83,7 +85,7 @@ def fit_csv(
         block = _resolve_block(config, rows, str(series.path))
         split = Split.from_fractions(rows, config.split)
         scaler = MinMaxScaling.fit(series.values[: split.train_end])
-        net, result = _train(series.values, scaler, split, config, block, on_epoch, should_stop)
+        net, result = _train(series.values, scaler, split, config, block, threads, on_epoch, should_stop)
         manifest = _manifest(series, config, block, split, scaler, net, result)
         tensors = {f"model.{k}": v.detach().cpu().numpy() for k, v in net.state_dict().items()}
         tensors["history"] = series.values[-config.window :]
@@ -127,13 +129,14 @@ def _resolve_block(config: FitConfig, rows: int, path: str) -> int:
     return block
 
 
-def _train(values, scaler, split, config, block, on_epoch, should_stop):
+def _train(values, scaler, split, config, block, threads, on_epoch, should_stop):
     import torch
 
     from tsfc.models import Forecaster, NetConfig
-    from tsfc.train import choose_device, seed_everything, train
+    from tsfc.train import choose_device, seed_everything, set_threads, train
 
     device = choose_device(config.device)
+    set_threads(threads, config.hidden)
     seed_everything(config.seed)
     net_cfg = NetConfig(
         cell=config.model,
@@ -247,15 +250,45 @@ def load_bundle(path: str | Path) -> LoadedBundle:
 
     manifest, arrays = bundle.load(path)
     net = _rebuild(str(path), manifest, arrays)
-    try:
-        scaler = MinMaxScaling.from_dict(manifest["scaler"])
-        columns = manifest["columns"]
-        history = arrays["history"]
-    except (KeyError, TypeError, ValueError):
-        raise BundleError(f"{path}: manifest lacks the scaler, columns or history; fit the model again") from None
-    if not (len(columns) == len(scaler.data_min_) == history.shape[1] == net.cfg.columns):
-        raise BundleError(f"{path}: column count disagrees between manifest and weights; fit the model again")
+    scaler, history = _check_manifest(str(path), manifest, arrays, net.cfg)
     return LoadedBundle(str(path), manifest, net, scaler, history)
+
+
+def _check_manifest(path: str, m: dict, arrays: dict, cfg) -> tuple[MinMaxScaling, np.ndarray]:
+    """Check every manifest field `predict` uses, so a forged or damaged bundle fails as exit 4."""
+    import pandas as pd
+    from pandas.tseries.frequencies import to_offset
+
+    def bad(what: str) -> BundleError:
+        return BundleError(f"{path}: {what}; fit the model again")
+
+    columns, history = m.get("columns"), arrays.get("history")
+    if not (isinstance(columns, list) and columns and all(isinstance(c, str) for c in columns)):
+        raise bad("manifest 'columns' is not a list of column names")
+    if len(columns) != cfg.columns or m.get("target") != columns[0]:
+        raise bad("manifest columns disagree with the network or the target")
+    try:
+        scaler = MinMaxScaling.from_dict(m["scaler"])
+    except (KeyError, TypeError, ValueError):
+        raise bad("manifest lacks valid scaler parameters") from None
+    for arr in (scaler.data_min_, scaler.data_max_):
+        if arr.shape != (cfg.columns,) or not np.isfinite(arr).all():
+            raise bad("scaler parameters have the wrong shape or are not finite")
+    if history is None or history.shape != (cfg.window, cfg.columns):
+        shape = None if history is None else history.shape
+        raise bad(f"stored history has shape {shape}, expected ({cfg.window}, {cfg.columns})")
+    if cfg.norm not in ("last", "none") or not isinstance(cfg.highway, bool):
+        raise bad("manifest network options are invalid")
+    if not (m.get("date_col") is None or isinstance(m.get("date_col"), str)):
+        raise bad("manifest 'date_col' is not a column name")
+    try:
+        if m.get("freq") is not None:
+            to_offset(m["freq"])
+        if m.get("last_timestamp") is not None:
+            pd.Timestamp(m["last_timestamp"])
+    except (TypeError, ValueError):
+        raise bad("manifest frequency or last timestamp cannot be parsed") from None
+    return scaler, history
 
 
 def _rebuild(path: str, manifest: dict, arrays: dict):
@@ -340,6 +373,7 @@ def _forecast_values(loaded: LoadedBundle, context: np.ndarray, horizon: int) ->
 
     from tsfc.forecast import roll
 
+    torch.set_num_threads(1)
     scaled = torch.from_numpy(loaded.scaler.transform(context))[None]  # [1, W, C]
     out = roll(loaded.net, scaled, horizon)[0].numpy()  # [H, C]
     return loaded.scaler.inverse_transform(out)
@@ -562,7 +596,9 @@ def _backtest_model(loaded: LoadedBundle, values: np.ndarray, origins: np.ndarra
     import torch
 
     from tsfc.forecast import backtest
+    from tsfc.train import set_threads
 
+    set_threads(0, loaded.net.cfg.hidden)  # the same automatic choice as fit
     scaled = torch.from_numpy(loaded.scaler.transform(values))  # [rows, C]
     out = backtest(loaded.net, scaled, torch.from_numpy(origins), loaded.window, horizon)  # [N, H, C]
     return loaded.scaler.inverse_transform(out.numpy())[..., 0]  # [N, H]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import random
 import time
 from dataclasses import dataclass, field
@@ -42,6 +43,18 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
+
+
+def set_threads(threads: int, hidden: int) -> int:
+    """Set torch's CPU threads; 0 chooses: 1 below 256 hidden units, else up to 4 cores.
+
+    Recurrent steps on a small hidden state are too short to split across threads: more
+    threads only add synchronisation, and on a busy machine they spin against other work.
+    """
+    if threads <= 0:
+        threads = 1 if hidden < 256 else max(1, min(4, os.cpu_count() or 1))
+    torch.set_num_threads(threads)
+    return threads
 
 
 def choose_device(name: str) -> torch.device:

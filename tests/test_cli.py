@@ -1,0 +1,269 @@
+"""The CLI end to end in a temporary directory, as a user runs it."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from conftest import TINY_ARGS, run_tsfc, write_hourly_csv
+from tsfc.cli import app
+
+
+@pytest.fixture(scope="module")
+def fitted_dir(tmp_path_factory):
+    """A directory holding hourly.csv and model.tsfc fitted by `tsfc fit` (read-only for tests)."""
+    directory = tmp_path_factory.mktemp("cli")
+    write_hourly_csv(directory / "hourly.csv")
+    result = CliRunner().invoke(app, ["fit", str(directory / "hourly.csv"), "--target", "x",
+                                      "--bundle", str(directory / "model.tsfc"), *TINY_ARGS])
+    assert result.exit_code == 0, result.stderr
+    return directory
+
+
+@pytest.fixture
+def workdir(tmp_path, fitted_dir, monkeypatch):
+    """A private working directory with copies of the fitted CSV and bundle."""
+    for name in ("hourly.csv", "model.tsfc"):
+        shutil.copy(fitted_dir / name, tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TSFC_BUNDLE", raising=False)
+    return tmp_path
+
+
+def tsfc(*args, env=None):
+    return CliRunner().invoke(app, list(args), env=env)
+
+
+def assert_one_line_error(result, code, *fragments):
+    """Exit `code`, nothing on stdout, and stderr ends in one `tsfc: error:` line (after any notes)."""
+    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    *notes, error = result.stderr.splitlines()
+    assert error.startswith("tsfc: error: "), result.stderr
+    assert all(line.startswith("tsfc: note: ") for line in notes), result.stderr
+    for fragment in fragments:
+        assert fragment in error
+
+
+def test_fit_writes_a_bundle_and_reports(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TSFC_BUNDLE", raising=False)
+    write_hourly_csv(tmp_path / "hourly.csv")
+    result = tsfc("fit", "hourly.csv", "-t", "x", *TINY_ARGS[:-1])  # not quiet: progress lines on stderr
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    assert "epoch 1/2" in result.stderr and "epoch 2/2" in result.stderr
+    assert f"wrote {tmp_path / 'model.tsfc'}" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hourly.csv", "model.tsfc"]
+
+
+def test_predict_piped_prints_csv(workdir):
+    done = run_tsfc("predict", "--horizon", "5", cwd=workdir)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "date,x"
+    assert [line.split(",")[0] for line in lines[1:]] == [
+        "2024-01-17 16:00:00", "2024-01-17 17:00:00", "2024-01-17 18:00:00", "2024-01-17 19:00:00", "2024-01-17 20:00:00"]
+    assert all(abs(float(line.split(",")[1])) < 1e6 for line in lines[1:])
+
+
+def test_predict_output_csv_and_json(workdir):
+    printed = tsfc("predict", "-H", "7")
+    assert printed.exit_code == 0, printed.stderr
+    result = tsfc("predict", "-H", "7", "--output", "f.csv")
+    assert result.exit_code == 0 and result.stdout == ""
+    assert (workdir / "f.csv").read_text() == printed.stdout
+    result = tsfc("predict", "-H", "7", "--output", "f.json")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads((workdir / "f.json").read_text())
+    assert set(doc) == {"target", "horizon", "columns", "forecast"}
+    assert doc["target"] == "x" and doc["horizon"] == 7 and doc["columns"] == ["x"]
+    assert doc["forecast"][0]["date"] == "2024-01-17T16:00:00"
+    csv = pd.read_csv(workdir / "f.csv")
+    assert [row["x"] for row in doc["forecast"]] == pytest.approx(csv["x"].tolist(), rel=1e-6)
+
+
+def test_predict_format_json_on_stdout(workdir):
+    result = tsfc("predict", "-H", "2", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert [row["date"] for row in doc["forecast"]] == ["2024-01-17T16:00:00", "2024-01-17T17:00:00"]
+
+
+def test_predict_unknown_format(workdir):
+    assert_one_line_error(tsfc("predict", "--format", "xml"), 2, "--format must be csv, json or table, got 'xml'")
+
+
+def test_predict_output_with_unknown_extension(workdir):
+    assert_one_line_error(tsfc("predict", "--output", "f.txt"), 2, "--output", ".csv or .json")
+    assert not (workdir / "f.txt").exists()
+
+
+def test_predict_output_into_missing_directory_exits_6(workdir):
+    assert_one_line_error(tsfc("predict", "--output", "no/such/dir/f.csv"), 6, "does not exist")
+
+
+def test_info_json(workdir):
+    result = tsfc("info", "--json")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["columns"] == ["x"] and doc["freq"] == "h"
+    assert doc["config"]["window"] == 8 and doc["config"]["hidden"] == 8
+    assert doc["training"]["epochs_run"] == 2
+
+
+def test_info_table(workdir):
+    result = tsfc("info")
+    assert result.exit_code == 0, result.stderr
+    assert "target" in result.stdout and "gru window 8" in result.stdout
+
+
+def test_missing_target_column(workdir):
+    result = tsfc("fit", "hourly.csv", "--target", "OT", "--bundle", "new.tsfc", *TINY_ARGS)
+    assert_one_line_error(result, 3, "'OT'", "date, x, y")
+    assert len(result.stderr.splitlines()) == 1
+    assert not (workdir / "new.tsfc").exists()
+
+
+def test_missing_csv(workdir):
+    assert_one_line_error(tsfc("fit", "absent.csv", "-t", "x", *TINY_ARGS), 3, "absent.csv")
+
+
+def test_absent_device_exits_2_and_keeps_the_bundle(workdir):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device is present")
+    before = (workdir / "model.tsfc").read_bytes()
+    assert_one_line_error(tsfc("fit", "hourly.csv", "-t", "x", "--device", "cuda", *TINY_ARGS), 2, "--device cuda")
+    assert (workdir / "model.tsfc").read_bytes() == before
+
+
+def test_missing_bundle(workdir):
+    assert_one_line_error(tsfc("predict", "--bundle", "absent.tsfc"), 4, "absent.tsfc", "tsfc fit")
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["predict", "--horizon", "0"], "--horizon must be >= 1, got 0"),
+        (["fit", "hourly.csv", "-t", "x", "--lr", "nan"], "--lr must be a finite number > 0, got nan"),
+        (["fit", "hourly.csv", "-t", "x", "--window", "-1"], "--window must be an integer >= 1, got -1"),
+        (["fit", "hourly.csv", "-t", "x", "--split", "0.5,0.5"], "--split"),
+        (["fit", "hourly.csv", "-t", "x", "--model", "transformer"], "--model must be one of gru, lstm, rnn"),
+    ],
+)
+def test_bad_option_values_exit_2(workdir, args, fragment):
+    before = (workdir / "model.tsfc").read_bytes()
+    assert_one_line_error(tsfc(*args), 2, fragment)
+    assert (workdir / "model.tsfc").read_bytes() == before
+
+
+def test_unknown_option_exits_2(workdir):
+    assert tsfc("predict", "--no-such-option").exit_code == 2
+
+
+def test_corrupt_bundle_exit_4_and_left_unchanged(workdir):
+    bundle = workdir / "model.tsfc"
+    raw = bytearray(bundle.read_bytes())
+    raw[-10] ^= 0xFF
+    bundle.write_bytes(bytes(raw))
+    for command in (["predict"], ["info"]):
+        assert_one_line_error(tsfc(*command), 4, "checksum")
+    assert bundle.read_bytes() == bytes(raw)
+
+
+def test_failed_fit_leaves_existing_bundle_untouched(workdir):
+    before = (workdir / "model.tsfc").read_bytes()
+    result = tsfc("fit", "hourly.csv", "--target", "nope", *TINY_ARGS)
+    assert result.exit_code == 3
+    assert (workdir / "model.tsfc").read_bytes() == before
+    assert sorted(p.name for p in workdir.iterdir()) == ["hourly.csv", "model.tsfc"]
+
+
+def test_fit_while_another_run_holds_the_bundle_exits_75(workdir):
+    from tsfc.files import locked
+
+    before = (workdir / "model.tsfc").read_bytes()
+    with locked(workdir / "model.tsfc"):
+        result = tsfc("fit", "hourly.csv", "--target", "x", *TINY_ARGS)
+    assert_one_line_error(result, 75, f"pid {os.getpid()}", "--wait")
+    assert (workdir / "model.tsfc").read_bytes() == before
+
+
+def test_tsfc_bundle_environment_variable(workdir):
+    env = {"TSFC_BUNDLE": str(workdir / "env.tsfc")}
+    result = tsfc("fit", "hourly.csv", "-t", "x", "--date-col", "none", *TINY_ARGS, env=env)
+    assert result.exit_code == 0, result.stderr
+    assert (workdir / "env.tsfc").exists()
+    from_env = tsfc("predict", "-H", "3", env=env)
+    assert from_env.exit_code == 0, from_env.stderr
+    assert from_env.stdout.splitlines()[0] == "step,x"  # the env bundle, not ./model.tsfc (which has dates)
+    explicit = tsfc("predict", "-H", "3", "--bundle", "model.tsfc", env=env)
+    assert explicit.stdout.splitlines()[0] == "date,x"  # --bundle wins over the environment
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = textwrap.dedent(
+        """
+        import sys
+        from tsfc.cli import app
+        for args in (["--help"], ["fit", "--help"], ["predict", "--help"]):
+            try:
+                app(args, standalone_mode=False)
+            except SystemExit:
+                pass
+        heavy = {"torch", "pandas", "sklearn", "matplotlib", "safetensors"}
+        print("HEAVY=" + ",".join(sorted(heavy & set(sys.modules))))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "Train a model on CSV" in done.stdout  # the help really was rendered
+    assert done.stdout.strip().splitlines()[-1] == "HEAVY="
+
+
+def test_help_lists_exit_codes():
+    result = tsfc("--help")
+    assert result.exit_code == 0
+    assert "Exit codes" in result.stdout
+    for code, word in [(2, "usage"), (3, "input data"), (4, "bundle"), (5, "training"), (75, "busy"), (130, "interrupted")]:
+        assert any(line.strip().startswith(f"{code}  ") and word in line for line in result.stdout.splitlines()), code
+
+
+def test_command_help_ends_with_an_example():
+    for command in ("fit", "predict", "info"):
+        result = tsfc(command, "--help")
+        assert result.exit_code == 0 and f"Example: tsfc {command}" in result.stdout
+
+
+def test_version():
+    result = tsfc("--version")
+    assert result.exit_code == 0 and result.stdout.startswith("tsfc ")
+
+
+
+def test_sigterm_during_fit_exits_143_and_writes_nothing(workdir, monkeypatch):
+    import signal
+
+    from tsfc import cli
+
+    def terminate_after_first_epoch(self, stats):
+        # The CLI's own handlers are installed while epochs are reported, so this cannot kill pytest.
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(cli.EpochReporter, "update", terminate_after_first_epoch)
+    before = (workdir / "model.tsfc").read_bytes()
+    result = tsfc("fit", "hourly.csv", "-t", "x", *TINY_ARGS, "--epochs", "1000", "--patience", "0")  # last --epochs wins
+    assert_one_line_error(result, 143, "training interrupted; nothing was written")
+    assert (workdir / "model.tsfc").read_bytes() == before
+    assert sorted(p.name for p in workdir.iterdir()) == ["hourly.csv", "model.tsfc"]
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handlers restored

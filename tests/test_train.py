@@ -1,0 +1,95 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from tsfc.errors import Interrupted, TrainingError
+from tsfc.models import Forecaster, NetConfig
+from tsfc.train import evaluate_loss, seed_everything, train
+from tsfc.windows import Split, sample_starts, sliding
+
+WINDOW, BLOCK = 16, 4
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    torch.set_num_threads(1)
+
+
+def sine(rows=400):
+    return torch.from_numpy((0.5 + 0.4 * np.sin(2 * np.pi * np.arange(rows) / 24)).astype(np.float32))[:, None]
+
+
+def noise(rows=400):
+    return torch.from_numpy(np.random.default_rng(1).random((rows, 1), dtype=np.float32))
+
+
+def fit(series, seed=0, **overrides):
+    seed_everything(seed)
+    net = Forecaster(NetConfig("gru", series.shape[1], WINDOW, BLOCK, hidden=8, layers=1))
+    train_starts, val_starts = sample_starts(Split.from_fractions(len(series), (0.7, 0.2, 0.1)), WINDOW, BLOCK)
+    settings = dict(window=WINDOW, block=BLOCK, epochs=3, batch_size=16, lr=1e-2, patience=5, seed=seed)
+    settings.update(overrides)
+    result = train(net, series, train_starts, val_starts, **settings)
+    return net, result, val_starts
+
+
+def naive_val_loss(series, val_starts):
+    """MSE of repeating each window's last value: the bar a model that learned anything clears."""
+    samples = sliding(series, WINDOW + BLOCK)[list(val_starts)]
+    return torch.mean((samples[:, WINDOW:] - samples[:, WINDOW - 1 : WINDOW]) ** 2).item()
+
+
+def test_learns_a_sine_wave():
+    series = sine()
+    net, result, val_starts = fit(series)
+    assert len(result.history) == 3 and result.stopped == "max_epochs"
+    assert result.best_val_loss < 0.2 * naive_val_loss(series, val_starts)
+
+
+def test_early_stopping_restores_best_weights():
+    series = noise()
+    net, result, val_starts = fit(series, epochs=30, patience=1, lr=0.05)
+    assert result.stopped == "early"
+    assert len(result.history) < 30
+    assert result.history[-1].val_loss > result.best_val_loss  # so the weights had to be restored
+    samples = sliding(series, WINDOW + BLOCK)
+    restored = evaluate_loss(net, samples, torch.tensor(val_starts), WINDOW)
+    assert restored == pytest.approx(result.best_val_loss, rel=1e-6)
+    assert result.best_epoch == min(result.history, key=lambda e: e.val_loss).epoch
+
+
+def test_non_finite_loss_raises_training_error():
+    with pytest.raises(TrainingError, match="diverged"):
+        fit(sine() * 1e20)
+
+
+def test_should_stop_raises_interrupted_with_its_code():
+    calls = []
+
+    def should_stop():
+        calls.append(1)
+        return 130 if len(calls) >= 2 else None
+
+    with pytest.raises(Interrupted) as info:
+        fit(sine(), should_stop=should_stop)
+    assert info.value.exit_code == 130
+    assert len(calls) == 2  # polled before each batch, stopped at the first request
+
+
+def test_on_epoch_reports_every_epoch():
+    seen = []
+    _, result, _ = fit(sine(), on_epoch=seen.append)
+    assert [s.epoch for s in seen] == [1, 2, 3]
+    assert all(math.isfinite(s.train_loss) and s.epochs == 3 for s in seen)
+    assert seen == result.history
+
+
+def test_same_seed_gives_identical_weights():
+    first, _, _ = fit(sine(), seed=3)
+    second, _, _ = fit(sine(), seed=3)
+    other, _, _ = fit(sine(), seed=4)
+    a, b, c = first.state_dict(), second.state_dict(), other.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not all(torch.equal(a[k], c[k]) for k in a)
