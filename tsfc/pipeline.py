@@ -298,7 +298,7 @@ def predict(
     else:
         context, freq = loaded.history, m["freq"]
         last = m["last_timestamp"]
-    values = _forecast_values(loaded, context, horizon)
+    values = forecast_from(loaded, context, horizon)
     notes += _range_notes(loaded, values)
     frame = _frame(m, values, last, freq, horizon, all_columns)
     return Forecast(frame, notes)
@@ -326,7 +326,8 @@ def _context_from_csv(loaded: LoadedBundle, data, read_options, notes: list[str]
     return series.values[-loaded.window :], last, series.freq
 
 
-def _forecast_values(loaded: LoadedBundle, context: np.ndarray, horizon: int) -> np.ndarray:
+def forecast_from(loaded: LoadedBundle, context: np.ndarray, horizon: int) -> np.ndarray:
+    """Forecast `horizon` steps after `context` (unscaled rows [window, C]); returns unscaled [H, C]."""
     import torch
 
     from tsfc.forecast import roll
