@@ -34,17 +34,19 @@ def _matplotlib():
 
 
 def _writable_config_dir() -> bool:
-    """Whether matplotlib's default config/cache directories can be created and written."""
-    home = os.environ.get("HOME", "")
-    config = Path(os.environ.get("XDG_CONFIG_HOME") or Path(home, ".config")) / "matplotlib"
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path(home, ".cache")) / "matplotlib"
-    try:
-        for directory in (config, cache):
-            directory.mkdir(parents=True, exist_ok=True)
-            if not os.access(directory, os.W_OK):
-                return False
-    except OSError:
-        return False
+    """Whether matplotlib's default config and cache directories are (or can be made) writable.
+
+    Only checks, never creates: with HOME=/nonexistent, running as root must not create /nonexistent.
+    """
+    home = Path(os.environ.get("HOME") or "/nonexistent")
+    config = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config") / "matplotlib"
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache") / "matplotlib"
+    for directory in (config, cache):
+        existing = next(p for p in (directory, *directory.parents) if p.exists())
+        if existing not in (directory, directory.parent) and not home.is_dir():
+            return False  # matplotlib would have to create the home directory itself
+        if not (existing.is_dir() and os.access(existing, os.W_OK)):
+            return False
     return True
 
 
@@ -72,6 +74,14 @@ def _time_axis(ax, times: np.ndarray) -> None:
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     else:
         ax.set_xlabel("row")
+
+
+def _title(fig, ax, title: str) -> None:
+    """The title at the top left, the legend in one row beneath it, clear of the data."""
+    fig.suptitle(title, x=0.01, ha="left", fontsize="large")
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=len(labels), frameon=False,
+              borderaxespad=0.2, handlelength=2.5)
 
 
 def decimate(x: np.ndarray, y: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
@@ -114,10 +124,9 @@ def forecast_figure(view, width: float, height: float, dpi: float):
     )
     ax.axvline(view.times[-1], color="#777777", linewidth=1, linestyle=":", label="forecast origin")
     ax.set_ylabel(view.target)
-    ax.set_title(view.title, loc="left", fontsize="large")
+    _title(fig, ax, view.title)
     _time_axis(ax, view.times)
     ax.margins(x=0.01)
-    ax.legend(loc="upper left", frameon=False, ncols=2)
     return fig
 
 
@@ -130,10 +139,9 @@ def backtest_figure(view, width: float, height: float, dpi: float):
         label = f"predicted {lead} step{'s' if lead > 1 else ''} ahead"
         top.plot(*decimate(times, predicted, cols), color=colour, linewidth=1.1, alpha=0.9, label=label)
     top.set_ylabel(view.target)
-    top.set_title(view.title, loc="left", fontsize="large")
+    _title(fig, top, view.title)
     _time_axis(top, view.times)
     top.margins(x=0.01)
-    top.legend(loc="upper left", frameon=False, ncols=len(view.leads) + 1)
 
     leads = np.arange(1, view.horizon + 1)
     marker = "o" if view.horizon <= 48 else None
@@ -153,7 +161,7 @@ def backtest_figure(view, width: float, height: float, dpi: float):
         from matplotlib.ticker import MaxNLocator
 
         bottom.xaxis.set_major_locator(MaxNLocator(integer=True))
-    bottom.legend(loc="upper left", frameon=False, ncols=len(view.errors), title=f"{view.error_name} by lead time",
+    bottom.legend(loc="best", frameon=False, ncols=len(view.errors), title=f"{view.error_name} by lead time",
                   alignment="left", title_fontsize="medium")
     return fig
 
@@ -172,11 +180,10 @@ def loss_figure(view, width: float, height: float, dpi: float):
         ax.set_yscale("log")
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss (MSE on scaled data)" + (", log scale" if view.log_scale else ""))
-    ax.set_title(view.title, loc="left", fontsize="large")
+    _title(fig, ax, view.title)
     from matplotlib.ticker import MaxNLocator
 
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(loc="upper right", frameon=False)
     return fig
 
 

@@ -155,15 +155,16 @@ def cycle(freq: str | None, window: int) -> Cycle:
     import pandas as pd
     from pandas.tseries.frequencies import to_offset
 
-    start = pd.Timestamp("2001-01-01")
-    step = (start + to_offset(freq)) - start  # months and years become their length in days
+    offset = to_offset(freq)
+    first = pd.Timestamp("2001-01-01") + offset  # on the offset's anchor (a Sunday for W-SUN)
+    step = (first + offset) - first  # months and years become their length in days
     day = pd.Timedelta(days=1)
     if step < day:
         per_day = max(int(day / step), 1)
         return Cycle(season=per_day, history=per_day * (7 if step >= pd.Timedelta(hours=1) else 2))
     if step < pd.Timedelta(days=7):
         return Cycle(season=7, history=28)
-    if step < pd.Timedelta(days=28):
+    if step < pd.Timedelta(days=25):
         return Cycle(season=52, history=104)
     if step < pd.Timedelta(days=80):
         return Cycle(season=12, history=36)
