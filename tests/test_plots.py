@@ -42,7 +42,8 @@ def svg_size(path: Path) -> tuple[float, float]:
 
 def headless_env(tmp_path: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "MPLBACKEND", "MPLCONFIGDIR")}
-    env.update(HOME="/nonexistent", XDG_CONFIG_HOME="", XDG_CACHE_HOME="", PYTHONPATH=str(ROOT), TMPDIR=str(tmp_path))
+    env.update(HOME="/nonexistent", XDG_CONFIG_HOME="", XDG_CACHE_HOME="", PYTHONPATH=str(ROOT), TMPDIR=str(tmp_path),
+               OMP_NUM_THREADS="1")
     return env
 
 
@@ -72,9 +73,12 @@ def fake_evaluation(horizon: int = 3) -> SimpleNamespace:
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory) -> Path:
     """A tiny GRU fitted on 400 hourly rows of a noisy daily cycle."""
+    import torch
+
     from tsfc.config import FitConfig
     from tsfc.pipeline import fit_csv
 
+    torch.set_num_threads(1)  # tiny model on a shared machine: threads only contend
     root = tmp_path_factory.mktemp("fitted")
     rng = np.random.default_rng(0)
     t = np.arange(400)
@@ -255,6 +259,16 @@ def test_cli_plot_svg_as_of_with_data_and_loss(bundle, tmp_path):
     done = tsfc(["plot", "-b", str(bundle), "--kind", "loss", "-o", "curves.png", "--dpi", "50"], tmp_path)
     assert done.returncode == 0, done.stderr
     assert png_size(tmp_path / "curves.png") == (500, 250)
+
+
+def test_cli_plot_backtest_draws_evaluates_result(bundle, tmp_path):
+    done = tsfc(["plot", "-b", str(bundle), "--kind", "backtest", "--horizon", "8", "--lead", "1,8", "--stride", "4",
+                 "--dpi", "50", "--width", "8", "--height", "6"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(tmp_path / "backtest.png")
+    assert png_size(tmp_path / "backtest.png") == (400, 300)
+    done = tsfc(["plot", "-b", str(bundle), "--kind", "backtest", "--horizon", "8", "--lead", "9"], tmp_path)
+    assert done.returncode == 2 and "--lead must lie between 1 and the horizon 8, got 9" in done.stderr
 
 
 @pytest.mark.parametrize("args, message", [

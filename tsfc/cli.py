@@ -266,6 +266,72 @@ def info(
 
 
 @app.command()
+def evaluate(
+    csv: Annotated[
+        Optional[Path], typer.Argument(help="CSV to evaluate on (default: the test split of the fitted CSV).", show_default=False)
+    ] = None,
+    horizon: Annotated[Optional[int], typer.Option("--horizon", "-H", help="Steps per forecast (default: the bundle's block).", show_default=False)] = None,
+    stride: Annotated[int, typer.Option("--stride", help="Forecast from every N-th test row.")] = 1,
+    season: Annotated[Optional[int], typer.Option("--season", help="Seasonal period (default: 24 hourly, 7 daily, 12 monthly, ...).", show_default=False)] = None,
+    fail_if_worse_than: Annotated[
+        Optional[str], typer.Option("--fail-if-worse-than", help="Exit 7 if the model's MASE is worse than naive, seasonal_naive or linear.", show_default=False)
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON document.")] = False,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Also write the JSON report to this file.", show_default=False)] = None,
+    bundle: BundleOpt = Path("model.tsfc"),
+    sep: SepOpt = None,
+    decimal: DecimalOpt = ".",
+    thousands: ThousandsOpt = None,
+    encoding: EncodingOpt = None,
+    date_format: DateFormatOpt = None,
+    skip_rows: SkipRowsOpt = 0,
+) -> None:
+    """Backtest the model from every test row and compare it with naive, seasonal-naive and linear baselines.
+
+    Without a CSV it re-reads the CSV the bundle was fitted on (which must be unchanged) and
+    forecasts from each row of its test split; with a CSV, from its rows after the bundle's
+    validation data. Metrics are on the target's original scale; mse_std and mae_std on
+    data standardized with the training mean and std.
+
+    Example: tsfc evaluate newer.csv --horizon 24 --stride 6 --json --fail-if-worse-than seasonal_naive
+    """
+    try:
+        from tsfc.pipeline import check_baseline_name, check_gate, evaluate as run_evaluate
+
+        if fail_if_worse_than is not None:
+            check_baseline_name(fail_if_worse_than)  # before the work, not after it
+        result = run_evaluate(
+            bundle, horizon, data=csv, stride=stride, season=season,
+            read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
+        )
+        for n in result.notes:
+            note(n)
+        import json
+
+        report = json.dumps(result.to_dict(), indent=2) + "\n"
+        if output is not None:
+            from tsfc.files import write_bytes
+
+            write_bytes(output, report.encode())
+            print(f"wrote {output.absolute()}", file=sys.stderr)
+        if as_json:
+            sys.stdout.write(report)
+        elif sys.stdout.isatty():
+            from rich.console import Console
+
+            Console().print(_evaluation_table(result))
+        else:
+            sys.stdout.write(_evaluation_text(result))
+        sys.stdout.flush()
+        if fail_if_worse_than is not None:
+            check_gate(result, fail_if_worse_than)
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+    except BaseException as exc:  # noqa: BLE001
+        _fail(exc)
+
+
+@app.command()
 def plot(
     kind: Annotated[str, typer.Option("--kind", "-k", help="forecast, backtest or loss.")] = "forecast",
     bundle: BundleOpt = Path("model.tsfc"),
@@ -331,6 +397,57 @@ def _parse_leads(text: str | None) -> list[int] | None:
 
 
 # ---------------------------------------------------------------- rendering
+
+def _evaluation_title(result) -> str:
+    return (
+        f"{result.target}: {len(result.origin_rows)} forecasts of {result.horizon} steps "
+        f"(stride {result.stride}, season {result.season}) on {result.data_path}"
+    )
+
+
+def _best(result) -> dict[str, str]:
+    """For each metric, the method with the lowest value."""
+    from tsfc.metrics import METRICS
+
+    best = {}
+    for key in METRICS:
+        scored = [(m[key], name) for name, m in result.metrics.items() if m is not None and m[key] is not None]
+        if scored:
+            best[key] = min(scored)[1]
+    return best
+
+
+def _evaluation_table(result):
+    from rich.table import Table
+
+    from tsfc.metrics import METRICS
+
+    best = _best(result)
+    table = Table(title=_evaluation_title(result), caption="* best in its column")
+    table.add_column("method")
+    for key in METRICS:
+        table.add_column(key + (" %" if key in ("mape", "smape") else ""), justify="right")
+    for name, m in result.metrics.items():
+        if m is None:
+            table.add_row(name, *["[dim]n/a[/dim]"] * len(METRICS))
+            continue
+        cells = [
+            "-" if m[k] is None else (f"[bold green]*{m[k]:.4f}[/]" if best.get(k) == name else f"{m[k]:.4f}")
+            for k in METRICS
+        ]
+        table.add_row(name, *cells)
+    return table
+
+
+def _evaluation_text(result) -> str:
+    """Plain whitespace-separated table for pipes: '#' lines, a header, one row per method, NA if undefined."""
+    from tsfc.metrics import METRICS
+
+    lines = [f"# {_evaluation_title(result)}", "method " + " ".join(METRICS)]
+    for name, m in result.metrics.items():
+        values = ["NA" if m is None or m[k] is None else f"{m[k]:.6g}" for k in METRICS]
+        lines.append(" ".join([name, *values]))
+    return "\n".join(lines) + "\n"
 
 FORMATS = ("csv", "json", "table")
 

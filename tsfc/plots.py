@@ -77,11 +77,16 @@ def _time_axis(ax, times: np.ndarray) -> None:
 
 
 def _title(fig, ax, title: str) -> None:
-    """The title at the top left, the legend in one row beneath it, clear of the data."""
+    """The title at the top left, the legend in one row beneath it."""
     fig.suptitle(title, x=0.01, ha="left", fontsize="large")
+    _legend_above(ax)
+
+
+def _legend_above(ax) -> None:
+    """The legend in one row just above the axes, so it never hides data."""
     handles, labels = ax.get_legend_handles_labels()
-    ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=len(labels), frameon=False,
-              borderaxespad=0.2, handlelength=2.5)
+    ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=len(labels),
+              frameon=False, borderaxespad=0.2, handlelength=2.5)
 
 
 def decimate(x: np.ndarray, y: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
@@ -147,22 +152,20 @@ def backtest_figure(view, width: float, height: float, dpi: float):
     marker = "o" if view.horizon <= 48 else None
     for method, errors in view.errors.items():
         if method == "model":
-            bottom.plot(leads, errors, color=FORECAST, linewidth=2.2, marker=marker, markersize=3, label=view.model)
+            bottom.plot(leads, errors, color=FORECAST, linewidth=2.2, marker=marker, markersize=3, label=f"{view.model} {view.error_name} by lead time")
         else:
             style = BASELINE_STYLES.get(method, "-")
             bottom.plot(leads, errors, color="#555555", linewidth=1.2, linestyle=style, label=method.replace("_", " "))
     for colour, lead in zip(LEAD_COLOURS, view.leads):
         bottom.axvline(lead, color=colour, linewidth=0.8, alpha=0.5)
     bottom.set_xlabel("lead time (steps ahead)")
-    bottom.set_ylabel(f"{view.error_name} ({view.target})")
+    bottom.set_ylabel(f"{view.error_name} of {view.target}")
     bottom.set_xlim(0.5, view.horizon + 0.5)
     bottom.set_ylim(bottom=0)
-    if view.horizon <= 48:
-        from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import MaxNLocator
 
-        bottom.xaxis.set_major_locator(MaxNLocator(integer=True))
-    bottom.legend(loc="best", frameon=False, ncols=len(view.errors), title=f"{view.error_name} by lead time",
-                  alignment="left", title_fontsize="medium")
+    bottom.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 3, 4, 6, 10]))
+    _legend_above(bottom)
     return fig
 
 

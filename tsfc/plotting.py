@@ -230,9 +230,11 @@ def _observed(loaded, data, read_options, notes: list[str]):
     The fitted CSV is used only while its checksum still matches the bundle, so the chart shows
     the very data the bundle's forecast continues from.
     """
+    from tsfc.pipeline import load_like_bundle
+
     m = loaded.manifest
     if data is not None:
-        series = _load_like(loaded, data, read_options)
+        series = load_like_bundle(m, data, read_options)
         notes += series.notes
         return _x_values(series.index, series.freq, len(series.values)), series.values, series.freq
     source = m.get("source") or {}
@@ -240,7 +242,7 @@ def _observed(loaded, data, read_options, notes: list[str]):
     fallback = f"showing only the {loaded.window} rows stored in the bundle (pass --data for more history)"
     if path and Path(path).is_file():
         try:
-            series = _load_like(loaded, path, read_options)
+            series = load_like_bundle(m, path, read_options)
         except DataError as exc:
             notes.append(f"cannot re-read the fitted CSV ({exc}); {fallback}")
         else:
@@ -256,15 +258,6 @@ def _observed(loaded, data, read_options, notes: list[str]):
         times = pd.date_range(end=pd.Timestamp(m["last_timestamp"]), periods=len(loaded.history), freq=m["freq"])
         return times.to_numpy(), loaded.history, m["freq"]
     return np.arange(rows - len(loaded.history), rows), loaded.history, None
-
-
-def _load_like(loaded, path, read_options):
-    """`path` read with the bundle's columns, time column and frequency."""
-    from tsfc.data import load_csv
-
-    m = loaded.manifest
-    return load_csv(path, m["target"], features=m["columns"][1:], date_col=m["date_col"] or "none",
-                    options=read_options, freq=m["freq"])
 
 
 def _x_values(index, freq, rows: int) -> np.ndarray:

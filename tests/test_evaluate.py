@@ -1,0 +1,191 @@
+"""Tests for `tsfc evaluate`: the verb's alignment, and the CLI end to end in a temporary directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ["--hidden", "8", "--layers", "1", "--window", "16", "--block", "8", "--epochs", "1"]
+KEYS = {"mae", "rmse", "mse", "mape", "smape", "mase", "mse_std", "mae_std"}
+ROWS = 500  # default split 0.7,0.1,0.2: train < 350, validation < 400, 100 test rows
+
+
+def tsfc(*args, cwd) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    return subprocess.run([sys.executable, "-m", "tsfc", *map(str, args)], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def hourly_csv(path: Path, rows: int = ROWS, start: int = 0, seed: int = 0) -> Path:
+    """A daily cycle plus a random walk, hourly; rows [start, rows) of one fixed series."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(700)
+    values = 20 + 3 * np.sin(2 * np.pi * t / 24) + np.cumsum(rng.normal(0, 0.3, len(t)))
+    frame = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=len(t), freq="h"), "OT": values})
+    frame.iloc[start:rows].to_csv(path, index=False, float_format="%.6f")
+    return path
+
+
+def fit_tiny(work: Path) -> Path:
+    """Fit a tiny bundle on 500 hourly rows in `work` (data.csv, model.tsfc)."""
+    work.mkdir(exist_ok=True)
+    hourly_csv(work / "data.csv")
+    done = tsfc("fit", "data.csv", "--target", "OT", *TINY, "-q", cwd=work)
+    assert done.returncode == 0, done.stderr
+    return work
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    """A tiny bundle shared by the tests that leave its files alone."""
+    return fit_tiny(tmp_path_factory.mktemp("fitted"))
+
+
+def evaluate_json(*args, cwd) -> dict:
+    done = tsfc("evaluate", "--json", *args, cwd=cwd)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_json_report_has_the_contract_keys(fitted):
+    report = evaluate_json(cwd=fitted)
+    assert report["target"] == "OT" and report["horizon"] == 8 and report["season"] == 24
+    assert report["origins"] == 100 + 1 - 8  # test rows + 1 - H
+    assert report["first_origin"] == "2024-01-17T16:00:00"  # row 400, the first test row
+    assert set(report["metrics"]) == {"model", "naive", "seasonal_naive", "linear"}
+    for name, scores in report["metrics"].items():
+        assert set(scores) == KEYS, name
+        assert set(report["by_lead"][name]) == KEYS
+        assert len(report["by_lead"][name]["mae"]) == 8
+        assert np.mean(report["by_lead"][name]["mae"]) == pytest.approx(scores["mae"])
+
+
+def test_stride_and_horizon_set_the_origins(fitted):
+    report = evaluate_json("--horizon", "5", "--stride", "7", cwd=fitted)
+    assert report["origins"] == 14  # rows 400, 407, ..., 491; 495 is the last with 5 actuals
+    assert report["last_origin"] == "2024-01-21T11:00:00"  # row 491
+
+
+def test_plain_text_when_piped_and_output_file(fitted, tmp_path):
+    done = tsfc("evaluate", "--output", tmp_path / "report.json", cwd=fitted)
+    assert done.returncode == 0, done.stderr
+    lines = [line.split() for line in done.stdout.splitlines() if not line.startswith("#")]
+    assert lines[0] == ["method", *["mae", "rmse", "mse", "mape", "smape", "mase", "mse_std", "mae_std"]]
+    assert [row[0] for row in lines[1:]] == ["model", "naive", "seasonal_naive", "linear"]
+    assert "\u2500" not in done.stdout and "\x1b" not in done.stdout  # no Rich boxes or colours
+    saved = json.loads((tmp_path / "report.json").read_text())
+    assert float(lines[1][1]) == pytest.approx(saved["metrics"]["model"]["mae"], rel=1e-5)
+
+
+def test_verb_aligns_forecasts_with_the_rows_they_forecast(fitted, tmp_path):
+    import torch
+
+    torch.set_num_threads(1)
+    from tsfc.pipeline import evaluate, predict
+
+    ev = evaluate(fitted / "model.tsfc", 6, stride=10)
+    values = pd.read_csv(fitted / "data.csv")["OT"].to_numpy()
+    assert ev.origin_rows.tolist() == list(range(400, 495, 10))
+    np.testing.assert_allclose(ev.actual, values[ev.origin_rows[:, None] + np.arange(6)], rtol=1e-6)
+    np.testing.assert_allclose(ev.predictions["naive"][:, 0], values[ev.origin_rows - 1], rtol=1e-6)
+    # the backtest's forecast from origin o is what `predict` gives on the rows before o
+    o = int(ev.origin_rows[3])
+    hourly_csv(tmp_path / "upto.csv", rows=o)
+    alone = predict(fitted / "model.tsfc", 6, data=tmp_path / "upto.csv").frame["OT"].to_numpy()
+    np.testing.assert_allclose(ev.predictions["model"][3], alone, rtol=1e-5)
+
+
+def test_new_csv_evaluates_rows_after_validation(fitted, tmp_path):
+    report = evaluate_json(hourly_csv(tmp_path / "new.csv", rows=600), cwd=fitted)
+    assert report["origins"] == 200 + 1 - 8 and report["first_origin"] == "2024-01-17T16:00:00"
+    assert report["metrics"]["linear"] is not None
+    # only rows after training: the linear baseline is fitted on the bundle's own, unchanged CSV
+    recent = evaluate_json(hourly_csv(tmp_path / "recent.csv", rows=600, start=380), cwd=fitted)
+    assert recent["metrics"]["linear"] == report["metrics"]["linear"]
+
+
+def test_moved_source_csv(tmp_path):
+    """The source CSV moves away: evaluating it alone fails, a newer CSV still works without `linear`."""
+    work = fit_tiny(tmp_path / "w")
+    (work / "data.csv").rename(work / "moved.csv")
+    done = tsfc("evaluate", cwd=work)
+    assert done.returncode == 3 and done.stdout == ""
+    assert "no longer exists" in done.stderr and "tsfc evaluate DATA.csv" in done.stderr
+    assert tsfc("evaluate", "moved.csv", "--json", cwd=work).returncode == 0
+    done = tsfc("evaluate", "--json", hourly_csv(tmp_path / "recent.csv", rows=600, start=380), cwd=work)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["metrics"]["linear"] is None and report["by_lead"]["linear"] is None
+    assert report["metrics"]["model"]["mase"] is not None  # the scale stored at fit time
+    assert "training rows are unavailable" in done.stderr
+
+
+def test_csv_without_rows_after_validation_is_exit_3(fitted, tmp_path):
+    done = tsfc("evaluate", hourly_csv(tmp_path / "old.csv", rows=400), cwd=fitted)
+    assert done.returncode == 3 and done.stdout == ""
+    assert done.stderr.startswith("tsfc: error: ") and "no rows after the end of the bundle's validation data" in done.stderr
+    short = tsfc("evaluate", hourly_csv(tmp_path / "short.csv", rows=405), cwd=fitted)
+    assert short.returncode == 3 and "lower --horizon" in short.stderr
+
+
+def test_changed_source_csv_is_exit_3(tmp_path):
+    work = fit_tiny(tmp_path / "w")
+    hourly_csv(work / "data.csv", seed=1)
+    done = tsfc("evaluate", cwd=work)
+    assert done.returncode == 3 and done.stdout == ""
+    assert done.stderr.startswith("tsfc: error: ") and "has changed since" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("option", ["--horizon", "--stride", "--season"])
+def test_zero_option_is_exit_2(fitted, option):
+    done = tsfc("evaluate", option, "0", cwd=fitted)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == f"tsfc: error: {option} must be >= 1, got 0\n"
+
+
+def test_unknown_gate_baseline_is_exit_2(fitted):
+    done = tsfc("evaluate", "--fail-if-worse-than", "prophet", cwd=fitted)
+    assert done.returncode == 2 and "must be one of naive, seasonal_naive, linear" in done.stderr
+
+
+def test_season_override_recomputes_mase_scale(fitted):
+    default, weekly = evaluate_json(cwd=fitted), evaluate_json("--season", "168", cwd=fitted)
+    assert weekly["season"] == 168
+    assert weekly["metrics"]["model"]["mae"] == default["metrics"]["model"]["mae"]
+    assert weekly["metrics"]["model"]["mase"] != default["metrics"]["model"]["mase"]
+
+
+@pytest.mark.parametrize("baseline", ["naive", "seasonal_naive", "linear"])
+def test_gate_exit_code_follows_the_mase_comparison(fitted, baseline):
+    done = tsfc("evaluate", "--json", "--fail-if-worse-than", baseline, cwd=fitted)
+    report = json.loads(done.stdout)  # the report is printed even when the gate fails
+    model, base = report["metrics"]["model"]["mase"], report["metrics"][baseline]["mase"]
+    assert done.returncode == (7 if model > base else 0), done.stderr
+    if model > base:
+        assert done.stderr == (f"tsfc: error: the model is worse than {baseline}: model MASE {model:.4f} "
+                               f"vs {base:.4f} for {baseline}; do not ship this bundle\n")
+
+
+def test_gate_fails_a_deliberately_bad_model(tmp_path):
+    # a 2-unit network without the per-window shift or highway, after one epoch, cannot match
+    # the last value on a random walk that wanders far from its training range
+    walk = 100 + np.cumsum(np.random.default_rng(3).normal(0, 1, ROWS))
+    walk[350:] += np.linspace(0, 60, ROWS - 350)
+    pd.DataFrame({"date": pd.date_range("2024-01-01", periods=ROWS, freq="h"), "y": walk}).to_csv(
+        tmp_path / "walk.csv", index=False)
+    fit = tsfc("fit", "walk.csv", "--target", "y", "--hidden", "2", "--layers", "1", "--window", "8",
+               "--block", "4", "--epochs", "1", "--norm", "none", "--no-highway", "-q", cwd=tmp_path)
+    assert fit.returncode == 0, fit.stderr
+    done = tsfc("evaluate", "--fail-if-worse-than", "naive", cwd=tmp_path)
+    assert done.returncode == 7, done.stderr
+    assert done.stdout.startswith("# y:")  # the report came first
+    assert done.stderr.startswith("tsfc: error: the model is worse than naive: model MASE ")
