@@ -314,17 +314,7 @@ def predict(
 
 
 def _context_from_csv(loaded: LoadedBundle, data, read_options, notes: list[str]):
-    from tsfc.data import load_csv
-
-    m = loaded.manifest
-    series = load_csv(
-        data,
-        m["target"],
-        features=m["columns"][1:],
-        date_col=m["date_col"] or "none",
-        options=read_options,
-        freq=m["freq"],
-    )
+    series = load_like_bundle(loaded.manifest, data, read_options)
     notes += series.notes
     if len(series.values) < loaded.window:
         raise DataError(

@@ -24,8 +24,11 @@ def _matplotlib():
     """Import matplotlib headless: Agg backend, and a private config dir if ours is unwritable."""
     os.environ["MPLBACKEND"] = "Agg"
     if "MPLCONFIGDIR" not in os.environ and not _writable_config_dir():
+        # Reused across runs so the font cache is built once; only if it is really ours.
         private = Path(tempfile.gettempdir()) / f"tsfc-matplotlib-{os.getuid()}"
         private.mkdir(mode=0o700, exist_ok=True)
+        if private.is_symlink() or private.stat().st_uid != os.getuid():
+            private = Path(tempfile.mkdtemp(prefix="tsfc-matplotlib-"))
         os.environ["MPLCONFIGDIR"] = str(private)
     import matplotlib
 
@@ -180,7 +183,12 @@ def loss_figure(view, width: float, height: float, dpi: float):
         ax.plot([view.best_epoch], [view.best_val], linestyle="none", marker="*", markersize=14, color=FORECAST,
                 markeredgecolor="black", markeredgewidth=0.6, label=f"best epoch {view.best_epoch} (restored)")
     if view.log_scale:
+        from matplotlib.ticker import FuncFormatter
+
         ax.set_yscale("log")
+        # plain numbers (0.02, not 2x10^-2), labelling only the 1-2-3-5 ticks so labels never crowd
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}" if f"{v:.0e}"[0] in "235" else ""))
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss (MSE on scaled data)" + (", log scale" if view.log_scale else ""))
     _title(fig, ax, view.title)
@@ -195,7 +203,8 @@ def save(fig, target: str | os.PathLike, fmt: str) -> Path:
     from tsfc.files import atomic_path
 
     with atomic_path(target) as tmp:
-        fig.savefig(tmp, format=fmt, dpi=fig.dpi, metadata=_metadata(fmt))
+        extra = {"pil_kwargs": {"optimize": True}} if fmt == "png" else {}
+        fig.savefig(tmp, format=fmt, dpi=fig.dpi, metadata=_metadata(fmt), **extra)
     return Path(target).absolute()
 
 
