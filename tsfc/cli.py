@@ -339,7 +339,7 @@ def plot(
         Optional[Path], typer.Option("--data", "-d", help="CSV to draw and forecast from (default: the fitted data).")
     ] = None,
     horizon: Annotated[
-        Optional[int], typer.Option("--horizon", "-H", help="Steps to forecast (default: one seasonal cycle, 24 for hourly).")
+        Optional[int], typer.Option("--horizon", "-H", help="Steps to forecast (default: one seasonal cycle, 24 for hourly; backtest: the bundle's block, as evaluate).")
     ] = None,
     history: Annotated[
         Optional[int], typer.Option("--history", help="Observed rows shown before the forecast (default: a few cycles, 168 for hourly).")
