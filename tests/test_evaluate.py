@@ -11,7 +11,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
+torch.set_num_threads(1)  # the in-process tests share a small machine
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ["--hidden", "8", "--layers", "1", "--window", "16", "--block", "8", "--epochs", "1"]
 KEYS = {"mae", "rmse", "mse", "mape", "smape", "mase", "mse_std", "mae_std"}
@@ -86,9 +88,6 @@ def test_plain_text_when_piped_and_output_file(fitted, tmp_path):
 
 
 def test_verb_aligns_forecasts_with_the_rows_they_forecast(fitted, tmp_path):
-    import torch
-
-    torch.set_num_threads(1)
     from tsfc.pipeline import evaluate, predict
 
     ev = evaluate(fitted / "model.tsfc", 6, stride=10)
@@ -112,10 +111,16 @@ def test_new_csv_evaluates_rows_after_validation(fitted, tmp_path):
     assert recent["metrics"]["linear"] == report["metrics"]["linear"]
 
 
-def test_moved_source_csv(tmp_path):
-    """The source CSV moves away: evaluating it alone fails, a newer CSV still works without `linear`."""
+def test_changed_or_moved_source_csv(tmp_path):
+    """The source CSV changes or moves away: evaluating it alone fails, a newer CSV still works without `linear`."""
     work = fit_tiny(tmp_path / "w")
     (work / "data.csv").rename(work / "moved.csv")
+    hourly_csv(work / "data.csv", seed=1)
+    done = tsfc("evaluate", cwd=work)
+    assert done.returncode == 3 and done.stdout == ""
+    assert done.stderr.startswith("tsfc: error: ") and "has changed since" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    (work / "data.csv").unlink()
     done = tsfc("evaluate", cwd=work)
     assert done.returncode == 3 and done.stdout == ""
     assert "no longer exists" in done.stderr and "tsfc evaluate DATA.csv" in done.stderr
@@ -132,17 +137,11 @@ def test_csv_without_rows_after_validation_is_exit_3(fitted, tmp_path):
     done = tsfc("evaluate", hourly_csv(tmp_path / "old.csv", rows=400), cwd=fitted)
     assert done.returncode == 3 and done.stdout == ""
     assert done.stderr.startswith("tsfc: error: ") and "no rows after the end of the bundle's validation data" in done.stderr
-    short = tsfc("evaluate", hourly_csv(tmp_path / "short.csv", rows=405), cwd=fitted)
-    assert short.returncode == 3 and "lower --horizon" in short.stderr
+    from tsfc.errors import DataError
+    from tsfc.pipeline import evaluate
 
-
-def test_changed_source_csv_is_exit_3(tmp_path):
-    work = fit_tiny(tmp_path / "w")
-    hourly_csv(work / "data.csv", seed=1)
-    done = tsfc("evaluate", cwd=work)
-    assert done.returncode == 3 and done.stdout == ""
-    assert done.stderr.startswith("tsfc: error: ") and "has changed since" in done.stderr
-    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    with pytest.raises(DataError, match="5 rows after the bundle's validation data.*lower --horizon"):
+        evaluate(fitted / "model.tsfc", data=hourly_csv(tmp_path / "short.csv", rows=405))
 
 
 @pytest.mark.parametrize("option", ["--horizon", "--stride", "--season"])
@@ -158,21 +157,41 @@ def test_unknown_gate_baseline_is_exit_2(fitted):
 
 
 def test_season_override_recomputes_mase_scale(fitted):
-    default, weekly = evaluate_json(cwd=fitted), evaluate_json("--season", "168", cwd=fitted)
-    assert weekly["season"] == 168
-    assert weekly["metrics"]["model"]["mae"] == default["metrics"]["model"]["mae"]
-    assert weekly["metrics"]["model"]["mase"] != default["metrics"]["model"]["mase"]
+    from tsfc.metrics import seasonal_naive_mae
+    from tsfc.pipeline import evaluate
+
+    default, weekly = evaluate(fitted / "model.tsfc"), evaluate(fitted / "model.tsfc", season=168)
+    assert (default.season, weekly.season) == (24, 168)
+    assert weekly.metrics["model"]["mae"] == default.metrics["model"]["mae"]
+    train = pd.read_csv(fitted / "data.csv")["OT"].to_numpy(np.float32)[:350]
+    for ev in (default, weekly):
+        scale = seasonal_naive_mae(train, ev.season)
+        assert ev.metrics["model"]["mase"] == pytest.approx(ev.metrics["model"]["mae"] / scale, rel=1e-6)
+    values = pd.read_csv(fitted / "data.csv")["OT"].to_numpy()
+    assert weekly.predictions["seasonal_naive"][0, 0] == pytest.approx(values[400 - 168], rel=1e-6)
 
 
-@pytest.mark.parametrize("baseline", ["naive", "seasonal_naive", "linear"])
-def test_gate_exit_code_follows_the_mase_comparison(fitted, baseline):
-    done = tsfc("evaluate", "--json", "--fail-if-worse-than", baseline, cwd=fitted)
-    report = json.loads(done.stdout)  # the report is printed even when the gate fails
-    model, base = report["metrics"]["model"]["mase"], report["metrics"][baseline]["mase"]
-    assert done.returncode == (7 if model > base else 0), done.stderr
-    if model > base:
-        assert done.stderr == (f"tsfc: error: the model is worse than {baseline}: model MASE {model:.4f} "
-                               f"vs {base:.4f} for {baseline}; do not ship this bundle\n")
+def _evaluation_with_mase(model: float, naive: float | None):
+    from tsfc.pipeline import Evaluation
+
+    scores = lambda m: {"mae": 2 * m, "mase": m}  # noqa: E731 - one shared scale of 0.5
+    metrics = {"model": scores(model), "naive": None if naive is None else scores(naive),
+               "seasonal_naive": None, "linear": None}
+    return Evaluation("y", 1, 1, 1, "d.csv", None, np.array([0]), np.zeros((1, 1)), {}, metrics, {}, [])
+
+
+def test_gate_compares_mase():
+    from tsfc.errors import QualityGateError, UsageError
+    from tsfc.pipeline import check_gate
+
+    check_gate(_evaluation_with_mase(0.9, 1.0), "naive")
+    check_gate(_evaluation_with_mase(1.0, 1.0), "naive")  # a tie is not worse
+    with pytest.raises(QualityGateError, match=r"worse than naive: model MASE 1\.1000 vs 1\.0000 for naive"):
+        check_gate(_evaluation_with_mase(1.1, 1.0), "naive")
+    with pytest.raises(QualityGateError, match="naive baseline is unavailable"):
+        check_gate(_evaluation_with_mase(0.5, None), "naive")
+    with pytest.raises(UsageError, match="must be one of naive, seasonal_naive, linear"):
+        check_gate(_evaluation_with_mase(0.5, 1.0), "mean")
 
 
 def test_gate_fails_a_deliberately_bad_model(tmp_path):
@@ -185,7 +204,11 @@ def test_gate_fails_a_deliberately_bad_model(tmp_path):
     fit = tsfc("fit", "walk.csv", "--target", "y", "--hidden", "2", "--layers", "1", "--window", "8",
                "--block", "4", "--epochs", "1", "--norm", "none", "--no-highway", "-q", cwd=tmp_path)
     assert fit.returncode == 0, fit.stderr
-    done = tsfc("evaluate", "--fail-if-worse-than", "naive", cwd=tmp_path)
+    done = tsfc("evaluate", "--json", "--fail-if-worse-than", "naive", cwd=tmp_path)
     assert done.returncode == 7, done.stderr
-    assert done.stdout.startswith("# y:")  # the report came first
-    assert done.stderr.startswith("tsfc: error: the model is worse than naive: model MASE ")
+    report = json.loads(done.stdout)  # the report came first
+    model, naive = report["metrics"]["model"]["mase"], report["metrics"]["naive"]["mase"]
+    assert model > naive
+    assert done.stderr == (f"tsfc: error: the model is worse than naive: model MASE {model:.4f} "
+                           f"vs {naive:.4f} for naive; do not ship this bundle\n")
+    assert tsfc("evaluate", "--fail-if-worse-than", "linear", cwd=tmp_path).returncode == 7

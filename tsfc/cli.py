@@ -319,7 +319,9 @@ def evaluate(
         elif sys.stdout.isatty():
             from rich.console import Console
 
-            Console().print(_evaluation_table(result))
+            console = Console()
+            console.print(_evaluation_table(result))
+            console.print(_lead_table(result))
         else:
             sys.stdout.write(_evaluation_text(result))
         sys.stdout.flush()
@@ -436,6 +438,20 @@ def _evaluation_table(result):
             for k in METRICS
         ]
         table.add_row(name, *cells)
+    return table
+
+
+def _lead_table(result):
+    """MAE at a few lead times (every lead is in --json's by_lead)."""
+    from rich.table import Table
+
+    leads = sorted({h for h in (1, 2, 3, 6, 12, 24, 48, 96, 168, 336, 720) if h < result.horizon} | {result.horizon})
+    table = Table(title="MAE by lead time (all leads: --json, by_lead)")
+    table.add_column("method")
+    for h in leads:
+        table.add_column(f"h={h}", justify="right")
+    for name, lead in result.by_lead.items():
+        table.add_row(name, *(["[dim]n/a[/dim]"] * len(leads) if lead is None else [f"{lead['mae'][h - 1]:.4f}" for h in leads]))
     return table
 
 
