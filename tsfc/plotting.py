@@ -119,6 +119,8 @@ def plot(
     else:
         from tsfc.pipeline import evaluate
 
+        if leads and horizon is not None:
+            _check_leads(leads, horizon)  # before the backtest, not after it
         evaluation = evaluate(bundle_path, horizon, data=data, stride=stride, read_options=read_options)
         notes += evaluation.notes
         fig = plots.backtest_figure(backtest_view(evaluation, _model_name(bundle_path), leads), width, height, dpi)
@@ -296,9 +298,7 @@ def backtest_view(evaluation, model: str, leads: list[int] | None) -> BacktestVi
     """
     horizon = int(evaluation.horizon)
     leads = sorted({1, horizon}) if not leads else leads
-    bad = [lead for lead in leads if not 1 <= lead <= horizon]
-    if bad:
-        raise UsageError(f"--lead must lie between 1 and the horizon {horizon}, got {bad[0]}")
+    _check_leads(leads, horizon)
     origins = np.asarray(evaluation.origin_rows)
     rows = origins[:, None] + np.arange(horizon)  # [origins, horizon]
     x = _x_values(evaluation.index, True, int(rows.max()) + 1)
@@ -316,6 +316,12 @@ def backtest_view(evaluation, model: str, leads: list[int] | None) -> BacktestVi
         leads=by_lead,
         errors=errors,
     )
+
+
+def _check_leads(leads: list[int], horizon: int) -> None:
+    bad = [lead for lead in leads if not 1 <= lead <= horizon]
+    if bad:
+        raise UsageError(f"--lead must lie between 1 and the horizon {horizon}, got {bad[0]}")
 
 
 # ---------------------------------------------------------------- loss
