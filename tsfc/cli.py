@@ -317,6 +317,71 @@ def evaluate(
         _fail(exc)
 
 
+@app.command()
+def plot(
+    kind: Annotated[str, typer.Option("--kind", "-k", help="forecast, backtest or loss.")] = "forecast",
+    bundle: BundleOpt = Path("model.tsfc"),
+    data: Annotated[
+        Optional[Path], typer.Option("--data", "-d", help="CSV to draw and forecast from (default: the fitted data).")
+    ] = None,
+    horizon: Annotated[
+        Optional[int], typer.Option("--horizon", "-H", help="Steps to forecast (default: one seasonal cycle, 24 for hourly; backtest: the bundle's block, as evaluate).")
+    ] = None,
+    history: Annotated[
+        Optional[int], typer.Option("--history", help="Observed rows shown before the forecast (default: a few cycles, 168 for hourly).")
+    ] = None,
+    as_of: Annotated[
+        Optional[str], typer.Option("--as-of", help="Forecast from this time inside the data and draw the actual values after it.")
+    ] = None,
+    lead: Annotated[
+        Optional[str], typer.Option("--lead", help="Backtest lead times to draw, e.g. 1,24 (default: first and last).")
+    ] = None,
+    stride: Annotated[int, typer.Option("--stride", help="Backtest: rows between forecast origins.")] = 1,
+    output: Annotated[
+        Optional[Path], typer.Option("--output", "-o", help="Image file: .png, .svg or .pdf (default: <kind>.png).")
+    ] = None,
+    dpi: Annotated[float, typer.Option("--dpi", help="Dots per inch.")] = 150.0,
+    width: Annotated[float, typer.Option("--width", help="Width in inches.")] = 10.0,
+    height: Annotated[float, typer.Option("--height", help="Height in inches.")] = 5.0,
+    sep: SepOpt = None,
+    decimal: DecimalOpt = ".",
+    thousands: ThousandsOpt = None,
+    encoding: EncodingOpt = None,
+    date_format: DateFormatOpt = None,
+    skip_rows: SkipRowsOpt = 0,
+) -> None:
+    """Draw a bundle's forecast, backtest or training curves as a PNG, SVG or PDF image.
+
+    Prints the path written. The image is replaced atomically; no display is needed.
+
+    Example: tsfc plot --data newer.csv --horizon 48 --history 336 --output next-two-days.svg
+    """
+    try:
+        from tsfc.plotting import plot as draw
+
+        result = draw(
+            kind, bundle, output, horizon=horizon, data=data, history=history, as_of=as_of,
+            leads=_parse_leads(lead), stride=stride, width=width, height=height, dpi=dpi,
+            read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
+        )
+        for n in result.notes:
+            note(n)
+        print(result.path)
+    except BaseException as exc:  # noqa: BLE001
+        _fail(exc)
+
+
+def _parse_leads(text: str | None) -> list[int] | None:
+    if text is None or not text.strip():
+        return None
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        from tsfc.errors import UsageError
+
+        raise UsageError(f"--lead must be a comma list of steps such as 1,24, got {text!r}") from None
+
+
 # ---------------------------------------------------------------- rendering
 
 def _report_evaluation(result, as_json: bool, output: Path | None) -> None:

@@ -340,24 +340,14 @@ def predict(
     else:
         context, freq = loaded.history, m["freq"]
         last = m["last_timestamp"]
-    values = _forecast_values(loaded, context, horizon)
+    values = forecast_from(loaded, context, horizon)
     notes += _range_notes(loaded, values)
     frame = _frame(m, values, last, freq, horizon, all_columns)
     return Forecast(frame, notes)
 
 
 def _context_from_csv(loaded: LoadedBundle, data, read_options, notes: list[str]):
-    from tsfc.data import load_csv
-
-    m = loaded.manifest
-    series = load_csv(
-        data,
-        m["target"],
-        features=m["columns"][1:],
-        date_col=m["date_col"] or "none",
-        options=read_options,
-        freq=m["freq"],
-    )
+    series = load_like_bundle(loaded.manifest, data, read_options)
     notes += series.notes
     if len(series.values) < loaded.window:
         raise DataError(
@@ -368,7 +358,8 @@ def _context_from_csv(loaded: LoadedBundle, data, read_options, notes: list[str]
     return series.values[-loaded.window :], last, series.freq
 
 
-def _forecast_values(loaded: LoadedBundle, context: np.ndarray, horizon: int) -> np.ndarray:
+def forecast_from(loaded: LoadedBundle, context: np.ndarray, horizon: int) -> np.ndarray:
+    """Forecast `horizon` steps after `context` (unscaled rows [window, C]); returns unscaled [H, C]."""
     import torch
 
     from tsfc.forecast import roll
@@ -492,7 +483,7 @@ def evaluate(
         start = m["split"]["val_end"]
         train = series.values[: m["split"]["train_end"], 0]
     else:
-        series = _load_like_bundle(m, data, read_options)
+        series = load_like_bundle(m, data, read_options)
         start = _first_test_row(m, series)
         train = _training_target(m, series, read_options, loaded.window + horizon, notes)
     notes += series.notes
@@ -539,7 +530,8 @@ def check_baseline_name(name: str) -> None:
         raise UsageError(f"--fail-if-worse-than must be one of {', '.join(METHODS[1:])}, got {name!r}")
 
 
-def _load_like_bundle(m: dict, path, read_options):
+def load_like_bundle(m: dict, path, read_options):
+    """`path` read with the columns, time column and frequency of the bundle whose manifest is `m`."""
     from tsfc.data import load_csv
 
     return load_csv(
@@ -559,7 +551,7 @@ def _source_series(m: dict, read_options):
         raise DataError(f"{path}: the CSV this bundle was fitted on no longer exists; {fix}")
     if file_sha256(path) != source.get("sha256"):
         raise DataError(f"{path}: the CSV this bundle was fitted on has changed since (SHA-256 differs); {fix}")
-    return _load_like_bundle(m, path, read_options)
+    return load_like_bundle(m, path, read_options)
 
 
 def _first_test_row(m: dict, series) -> int:

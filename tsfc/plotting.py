@@ -1,0 +1,350 @@
+"""The `plot` verb: prepare what each kind of chart shows, then let ``tsfc.plots`` draw it.
+
+Everything computed for a chart (which rows, the forecast, the lead-time slices of a
+backtest) happens here, from plain arrays; ``plots.py`` only draws the views built here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from tsfc.errors import DataError, UsageError
+
+KINDS = ("forecast", "backtest", "loss")
+MAX_PIXELS = 20_000  # per side; beyond this a figure is a memory accident, not a chart
+
+
+@dataclass
+class Cycle:
+    """Defaults for a frequency: one seasonal cycle (the default horizon) and the history shown."""
+
+    season: int
+    history: int
+
+
+@dataclass
+class ForecastView:
+    title: str
+    target: str
+    times: np.ndarray  # x of the observed rows up to the origin: datetime64 or row numbers
+    values: np.ndarray  # [rows] target
+    forecast_times: np.ndarray
+    forecast: np.ndarray  # [horizon]
+    actual_times: np.ndarray
+    actual: np.ndarray  # [<= horizon] observed values after the origin, when the data has them
+
+
+@dataclass
+class BacktestView:
+    title: str
+    target: str
+    model: str
+    horizon: int
+    times: np.ndarray  # every evaluated target row
+    actual: np.ndarray
+    leads: dict[int, tuple[np.ndarray, np.ndarray]]  # lead -> (times, predicted)
+    errors: dict[str, list[float]]  # method -> error by lead 1..horizon
+    error_name: str = "MAE"
+
+
+@dataclass
+class LossView:
+    title: str
+    epochs: list[int]
+    train: list[float]
+    val: list[float]
+    best_epoch: int | None
+    best_val: float | None
+    log_scale: bool
+
+
+@dataclass
+class PlotResult:
+    path: Path
+    notes: list[str] = field(default_factory=list)
+
+
+def plot(
+    kind: str,
+    bundle_path: str | Path,
+    output: str | Path | None = None,
+    *,
+    horizon: int | None = None,
+    data: str | Path | None = None,
+    history: int | None = None,
+    as_of: str | None = None,
+    leads: list[int] | None = None,
+    stride: int = 1,
+    width: float = 10.0,
+    height: float = 5.0,
+    dpi: float = 150.0,
+    read_options=None,
+) -> PlotResult:
+    """Draw one chart of a bundle and write it atomically.
+
+    Args:
+        kind: "forecast" (recent history and the forecast), "backtest" (predicted against
+            actual over the evaluated range) or "loss" (training curves).
+        output: .png, .svg or .pdf file; default ``<kind>.png`` in the current directory.
+        horizon: steps to forecast; default one seasonal cycle (24 for hourly data).
+        data: CSV to draw and forecast from instead of the bundle's own data.
+        history: observed rows shown before the forecast; default a few seasonal cycles.
+        as_of: forecast from this timestamp (row number without a time column) inside the data,
+            drawing the actual values after it.
+        leads: lead times drawn by the backtest; default the first and the last.
+
+    Returns:
+        The absolute path written and any notes about the data.
+
+    Raises:
+        UsageError, DataError, BundleError, OutputError.
+    """
+    from tsfc import plots
+
+    if kind not in KINDS:
+        raise UsageError(f"--kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    target = Path(output) if output is not None else Path(f"{kind}.png")
+    fmt = output_format(target)
+    _check_size(width, height, dpi)
+    notes: list[str] = []
+    if kind == "forecast":
+        fig = plots.forecast_figure(
+            forecast_view(bundle_path, horizon, data, history, as_of, read_options, notes), width, height, dpi
+        )
+    elif kind == "loss":
+        fig = plots.loss_figure(loss_view(bundle_path), width, height, dpi)
+    else:
+        from tsfc.pipeline import evaluate
+
+        if leads and horizon is not None:
+            _check_leads(leads, horizon)  # before the backtest, not after it
+        evaluation = evaluate(bundle_path, horizon, data=data, stride=stride, read_options=read_options)
+        notes += evaluation.notes
+        fig = plots.backtest_figure(backtest_view(evaluation, _model_name(bundle_path), leads), width, height, dpi)
+    return PlotResult(plots.save(fig, target, fmt), notes)
+
+
+def output_format(path: Path) -> str:
+    """png, svg or pdf from the file extension.
+
+    Raises:
+        UsageError: any other extension.
+    """
+    from tsfc.plots import FORMATS
+
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise UsageError(f"--output {path}: cannot tell the image format from '{path.suffix}'; use .png, .svg or .pdf")
+    return fmt
+
+
+def _check_size(width: float, height: float, dpi: float) -> None:
+    for name, value in (("--width", width), ("--height", height), ("--dpi", dpi)):
+        if not value > 0:
+            raise UsageError(f"{name} must be > 0, got {value}")
+    if max(width, height) * dpi > MAX_PIXELS:
+        raise UsageError(f"--width/--height x --dpi must stay within {MAX_PIXELS} pixels a side, "
+                         f"got {width * dpi:.0f} x {height * dpi:.0f}")
+
+
+def cycle(freq: str | None, window: int) -> Cycle:
+    """One seasonal cycle and a few cycles of history for `freq` (hourly: 24 and 7 days)."""
+    if not freq:
+        return Cycle(season=max(window // 4, 1), history=max(4 * window, 100))
+    import pandas as pd
+    from pandas.tseries.frequencies import to_offset
+
+    offset = to_offset(freq)
+    first = pd.Timestamp("2001-01-01") + offset  # on the offset's anchor (a Sunday for W-SUN)
+    step = (first + offset) - first  # months and years become their length in days
+    day = pd.Timedelta(days=1)
+    if step < day:
+        per_day = max(int(day / step), 1)
+        return Cycle(season=per_day, history=per_day * (7 if step >= pd.Timedelta(hours=1) else 2))
+    if step < pd.Timedelta(days=7):
+        return Cycle(season=7, history=28)
+    if step < pd.Timedelta(days=25):
+        return Cycle(season=52, history=104)
+    if step < pd.Timedelta(days=80):
+        return Cycle(season=12, history=36)
+    if step < pd.Timedelta(days=200):
+        return Cycle(season=4, history=12)
+    return Cycle(season=5, history=20)
+
+
+def _model_name(bundle_path) -> str:
+    from tsfc.pipeline import load_bundle
+
+    return str(load_bundle(bundle_path).manifest["config"]["model"]).upper()
+
+
+# ---------------------------------------------------------------- forecast
+
+def forecast_view(bundle_path, horizon, data, history, as_of, read_options, notes: list[str]) -> ForecastView:
+    """The last `history` observed rows up to the origin, the forecast after it, and any actuals."""
+    from tsfc.pipeline import forecast_from, load_bundle
+
+    loaded = load_bundle(bundle_path)
+    m = loaded.manifest
+    times, values, freq = _observed(loaded, data, read_options, notes)
+    defaults = cycle(freq, loaded.window)
+    horizon = defaults.season if horizon is None else horizon
+    if horizon < 1:
+        raise UsageError(f"--horizon must be >= 1, got {horizon}")
+    history = max(defaults.history, 3 * horizon) if history is None else history
+    if history < 1:
+        raise UsageError(f"--history must be >= 1, got {history}")
+    origin = len(values) - 1 if as_of is None else _origin_row(times, as_of)
+    if origin + 1 < loaded.window:
+        raise DataError(f"--as-of {as_of}: only {origin + 1} rows up to it, fewer than the model's window of "
+                        f"{loaded.window}; choose a later time")
+    forecast = forecast_from(loaded, values[origin + 1 - loaded.window : origin + 1], horizon)[:, 0]
+    if np.issubdtype(times.dtype, np.datetime64):
+        from tsfc.data import future_index
+
+        import pandas as pd
+
+        future = future_index(pd.Timestamp(times[origin]), freq, horizon).to_numpy()
+        start = f" from {pd.Timestamp(times[origin]):%Y-%m-%d %H:%M}".removesuffix(" 00:00")
+    else:
+        future = np.arange(origin + 1, origin + 1 + horizon)
+        start = f" from row {origin}"
+    first = max(origin + 1 - history, 0)
+    after = slice(origin + 1, origin + 1 + horizon)
+    return ForecastView(
+        title=f"{m['config']['model'].upper()} forecast of {m['target']}: {horizon} steps{start}",
+        target=m["target"],
+        times=times[first : origin + 1],
+        values=values[first : origin + 1, 0],
+        forecast_times=future,
+        forecast=forecast,
+        actual_times=times[after],
+        actual=values[after, 0],
+    )
+
+
+def _observed(loaded, data, read_options, notes: list[str]):
+    """(x values, rows [N, C], freq) of the data to draw: `data`, else the fitted CSV, else the bundle's rows.
+
+    The fitted CSV is used only while its checksum still matches the bundle, so the chart shows
+    the very data the bundle's forecast continues from.
+    """
+    from tsfc.pipeline import load_like_bundle
+
+    m = loaded.manifest
+    if data is not None:
+        series = load_like_bundle(m, data, read_options)
+        notes += series.notes
+        return _x_values(series.index, series.freq, len(series.values)), series.values, series.freq
+    source = m.get("source") or {}
+    path = source.get("path")
+    fallback = f"showing only the {loaded.window} rows stored in the bundle (pass --data for more history)"
+    if path and Path(path).is_file():
+        try:
+            series = load_like_bundle(m, path, read_options)
+        except DataError as exc:
+            notes.append(f"cannot re-read the fitted CSV ({exc}); {fallback}")
+        else:
+            if series.sha256 == source.get("sha256"):
+                return _x_values(series.index, series.freq, len(series.values)), series.values, series.freq
+            notes.append(f"{path} changed since the model was fitted; {fallback}")
+    else:
+        notes.append(f"the fitted CSV {path} is not there any more; {fallback}")
+    rows = int(m.get("split", {}).get("rows") or len(loaded.history))
+    if m.get("last_timestamp") and m.get("freq"):
+        import pandas as pd
+
+        times = pd.date_range(end=pd.Timestamp(m["last_timestamp"]), periods=len(loaded.history), freq=m["freq"])
+        return times.to_numpy(), loaded.history, m["freq"]
+    return np.arange(rows - len(loaded.history), rows), loaded.history, None
+
+
+def _x_values(index, freq, rows: int) -> np.ndarray:
+    if index is not None and freq:
+        return index.to_numpy()
+    return np.arange(rows)
+
+
+def _origin_row(times: np.ndarray, as_of: str) -> int:
+    """The last row at or before `as_of` (a timestamp, or a row number without a time column)."""
+    if np.issubdtype(times.dtype, np.datetime64):
+        import pandas as pd
+
+        try:
+            stamp = pd.Timestamp(as_of).to_datetime64()
+        except (ValueError, TypeError):
+            raise UsageError(f"--as-of must be a timestamp such as 2024-03-01T12:00, got {as_of!r}") from None
+    else:
+        try:
+            stamp = int(as_of)
+        except ValueError:
+            raise UsageError(f"--as-of must be a row number (the data has no time column), got {as_of!r}") from None
+    row = int(np.searchsorted(times, stamp, side="right")) - 1
+    if row < 0 or stamp > times[-1]:
+        raise UsageError(f"--as-of {as_of} lies outside the data ({times[0]} to {times[-1]})")
+    return row
+
+
+# ---------------------------------------------------------------- backtest
+
+def backtest_view(evaluation, model: str, leads: list[int] | None) -> BacktestView:
+    """Slice an `Evaluation` (from `pipeline.evaluate`) into lines: the actual series, the
+    prediction at each lead time, and the mean absolute error by lead for every method.
+
+    The value at origin i and lead h lies at row ``origin_rows[i] + h - 1`` of the series.
+    """
+    horizon = int(evaluation.horizon)
+    leads = sorted({1, horizon}) if not leads else leads
+    _check_leads(leads, horizon)
+    origins = np.asarray(evaluation.origin_rows)
+    rows = origins[:, None] + np.arange(horizon)  # [origins, horizon]
+    x = _x_values(evaluation.index, True, int(rows.max()) + 1)
+    unique_rows, first = np.unique(rows.ravel(), return_index=True)
+    predicted = evaluation.predictions["model"]
+    by_lead = {lead: (x[rows[:, lead - 1]], predicted[:, lead - 1]) for lead in leads}
+    errors = {name: list(table["mae"]) for name, table in evaluation.by_lead.items() if table is not None}
+    return BacktestView(
+        title=f"{model} backtest of {evaluation.target}: horizon {horizon}, {len(origins)} forecast origins",
+        target=evaluation.target,
+        model=model,
+        horizon=horizon,
+        times=x[unique_rows],
+        actual=np.asarray(evaluation.actual).ravel()[first],
+        leads=by_lead,
+        errors=errors,
+    )
+
+
+def _check_leads(leads: list[int], horizon: int) -> None:
+    bad = [lead for lead in leads if not 1 <= lead <= horizon]
+    if bad:
+        raise UsageError(f"--lead must lie between 1 and the horizon {horizon}, got {bad[0]}")
+
+
+# ---------------------------------------------------------------- loss
+
+def loss_view(bundle_path) -> LossView:
+    """Training and validation loss per epoch from the bundle's training record."""
+    from tsfc.pipeline import load_bundle
+
+    m = load_bundle(bundle_path).manifest
+    training = m.get("training") or {}
+    epochs = training.get("history") or []
+    train = [e["train_loss"] for e in epochs]
+    val = [e["val_loss"] for e in epochs]
+    best = training.get("best_epoch")
+    best_val = next((e["val_loss"] for e in epochs if e["epoch"] == best), None)
+    positive = [v for v in train + val if v > 0]
+    log_scale = len(positive) == len(train + val) > 0 and max(positive) / min(positive) > 10
+    return LossView(
+        title=f"{str(m['config']['model']).upper()} training on {m['target']}: loss per epoch",
+        epochs=[e["epoch"] for e in epochs],
+        train=train,
+        val=val,
+        best_epoch=best if best_val is not None else None,
+        best_val=best_val,
+        log_scale=log_scale,
+    )
