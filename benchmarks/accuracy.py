@@ -28,7 +28,7 @@ ROWS = 14_400  # 8,640 train + 2,880 validation + 2,880 test hours
 WINDOW = 96
 
 # Published univariate ETTh1 results (MSE, MAE on standardized OT), same split and scaling,
-# quoted from the PatchTST paper's univariate table (Nie et al., ICLR 2023, Table 4), which
+# quoted from the univariate results table of the PatchTST paper (Nie et al., ICLR 2023), which
 # also lists DLinear (Zeng et al., AAAI 2023). None = not reported there / not quoted.
 PUBLISHED = {
     "DLinear (336-step window)": {96: (0.056, 0.180)},
