@@ -28,7 +28,7 @@ ROWS = 14_400  # 8,640 train + 2,880 validation + 2,880 test hours
 WINDOW = 96
 
 # Published univariate ETTh1 results (MSE, MAE on standardized OT), same split and scaling,
-# quoted from the PatchTST paper's univariate table (Nie et al., ICLR 2023, Table 4), which
+# quoted from the univariate results table of the PatchTST paper (Nie et al., ICLR 2023), which
 # also lists DLinear (Zeng et al., AAAI 2023). None = not reported there / not quoted.
 PUBLISHED = {
     "DLinear (336-step window)": {96: (0.056, 0.180)},
@@ -105,7 +105,8 @@ def render(results: dict[int, dict[str, dict]], quick: bool) -> str:
             lines.append(f"| {name} baseline | {cells[0]} | {cells[1]} | | | |")
         for name, by_h in PUBLISHED.items():
             mse, mae = by_h.get(h, (None, None))
-            lines.append(f"| {name}, published | {'n/a' if mse is None else mse} | {'n/a' if mae is None else mae} | | | |")
+            cells = ("n/a", "n/a") if mse is None else (f"{mse:.3f}", f"{mae:.3f}")
+            lines.append(f"| {name}, published | {cells[0]} | {cells[1]} | | | |")
         lines.append("")
     lines += [
         "Published numbers: DLinear (Zeng et al., AAAI 2023) and PatchTST/64 (Nie et al., ICLR 2023),",
@@ -113,6 +114,7 @@ def render(results: dict[int, dict[str, dict]], quick: bool) -> str:
         "(tsfc: 96). n/a = not quoted here (no H = 24 result on this protocol that we are sure of).",
         "Baselines: naive = last value; seasonal_naive = same hour yesterday (season 24);",
         "linear = OLS from the last 96 values to the next H, fitted on the training rows.",
+        "fit s and evaluate s are wall-clock seconds of the whole command (Python and torch start-up included).",
     ]
     return "\n".join(lines)
 
