@@ -14,7 +14,7 @@ def test_fit_summary_and_manifest(fitted_bundle, session_csv):
     m = describe(fitted_bundle)
     assert m["target"] == "x" and m["columns"] == ["x", "y"]
     assert m["freq"] == "h" and pd.Timestamp(m["last_timestamp"]) == LAST
-    assert m["config"]["window"] == 8 and m["config"]["block"] == 24  # automatic block
+    assert m["config"]["window"] == 8 and m["config"]["block"] == 8  # automatic block = window
     assert m["split"] == {"rows": 400, "train_end": 280, "val_end": 320,
                           "train_end_time": "2024-01-12T16:00:00", "val_end_time": "2024-01-14T08:00:00"}
     assert m["training"]["epochs_run"] == 2

@@ -14,7 +14,10 @@ from typing import Annotated, Optional
 import typer
 
 from tsfc import __version__
+from tsfc.config import FitConfig
 from tsfc.errors import EXIT_CODES, TsfcError
+
+FIT = FitConfig()  # the defaults every fit option shows
 
 EXIT_TABLE = "\n\n".join(f"{code:>3}  {meaning}" for code, meaning in EXIT_CODES.items())
 
@@ -106,21 +109,22 @@ def fit(
     date_col: Annotated[
         Optional[str], typer.Option("--date-col", help="Time column (default: detect; 'none' = row order).")
     ] = None,
-    model: Annotated[str, typer.Option("--model", "-m", help="Recurrent cell: gru, lstm or rnn.")] = "gru",
-    window: Annotated[int, typer.Option("--window", "-w", help="Look-back length in rows.")] = 96,
-    block: Annotated[int, typer.Option("--block", help="Steps emitted per network call (0 = automatic).")] = 0,
-    hidden: Annotated[int, typer.Option("--hidden", help="Units per recurrent layer.")] = 64,
-    layers: Annotated[int, typer.Option("--layers", help="Stacked recurrent layers.")] = 2,
-    dropout: Annotated[float, typer.Option("--dropout", help="Dropout between recurrent layers.")] = 0.0,
-    epochs: Annotated[int, typer.Option("--epochs", "-e", help="Maximum training epochs.")] = 30,
-    batch_size: Annotated[int, typer.Option("--batch-size", help="Windows per optimiser step.")] = 64,
-    lr: Annotated[float, typer.Option("--lr", help="Adam learning rate.")] = 1e-3,
-    patience: Annotated[int, typer.Option("--patience", help="Epochs without validation gain before stopping (0 = never).")] = 5,
-    split: Annotated[str, typer.Option("--split", help="Train,validation,test fractions in time order.")] = "0.7,0.1,0.2",
-    norm: Annotated[str, typer.Option("--norm", help="Per-window normalisation: 'last' (subtract last value) or 'none'.")] = "last",
+    model: Annotated[str, typer.Option("--model", "-m", help="Recurrent cell: gru, lstm or rnn.")] = FIT.model,
+    window: Annotated[int, typer.Option("--window", "-w", help="Look-back length in rows.")] = FIT.window,
+    block: Annotated[int, typer.Option("--block", help="Steps emitted per network call (0 = as many as --window).")] = FIT.block,
+    hidden: Annotated[int, typer.Option("--hidden", help="Units per recurrent layer.")] = FIT.hidden,
+    layers: Annotated[int, typer.Option("--layers", help="Stacked recurrent layers.")] = FIT.layers,
+    dropout: Annotated[float, typer.Option("--dropout", help="Dropout between recurrent layers.")] = FIT.dropout,
+    epochs: Annotated[int, typer.Option("--epochs", "-e", help="Maximum training epochs.")] = FIT.epochs,
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Windows per optimiser step.")] = FIT.batch_size,
+    lr: Annotated[float, typer.Option("--lr", help="Adam learning rate, annealed on a cosine.")] = FIT.lr,
+    weight_decay: Annotated[float, typer.Option("--weight-decay", help="Adam L2 penalty.")] = FIT.weight_decay,
+    patience: Annotated[int, typer.Option("--patience", help="Epochs without validation gain before stopping (0 = never).")] = FIT.patience,
+    split: Annotated[str, typer.Option("--split", help="Train,validation,test fractions in time order.")] = ",".join(f"{s:g}" for s in FIT.split),
+    norm: Annotated[str, typer.Option("--norm", help="Per-window normalisation: 'last' (subtract last value) or 'none'.")] = FIT.norm,
     highway: Annotated[bool, typer.Option("--highway/--no-highway", help="Linear path from window to forecast beside the network.")] = True,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
-    device: Annotated[str, typer.Option("--device", help="auto, cpu, cuda or mps.")] = "auto",
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = FIT.seed,
+    device: Annotated[str, typer.Option("--device", help="auto, cpu, cuda or mps.")] = FIT.device,
     bundle: BundleOpt = Path("model.tsfc"),
     threads: Annotated[int, typer.Option("--threads", min=0, help="CPU threads for training (0 = automatic).")] = 0,
     wait: Annotated[bool, typer.Option("--wait", help="Wait for another run writing the same bundle.")] = False,
@@ -145,7 +149,7 @@ def fit(
     try:
         config = FitConfig(
             model=model, window=window, block=block, hidden=hidden, layers=layers, dropout=dropout,
-            epochs=epochs, batch_size=batch_size, lr=lr, patience=patience, split=parse_split(split),
+            epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, patience=patience, split=parse_split(split),
             seed=seed, device=device, norm=norm, highway=highway,
         )
         feature_arg = _parse_features(features)

@@ -19,14 +19,15 @@ class FitConfig:
     Attributes:
         model: recurrent cell, one of ``MODELS``.
         window: look-back length in rows.
-        block: steps the network emits per call (0: choose from the data); longer horizons
-            roll block by block.
+        block: steps the network emits per call (0: as many as `window`, fewer if the data are
+            short); longer horizons roll block by block.
         hidden: units per recurrent layer.
         layers: stacked recurrent layers.
         dropout: dropout between recurrent layers (ignored with one layer).
         epochs: maximum passes over the training windows.
         batch_size: windows per optimiser step.
-        lr: Adam learning rate.
+        lr: Adam learning rate (annealed to zero over `epochs` on a cosine).
+        weight_decay: Adam L2 penalty.
         patience: epochs without validation improvement before stopping.
         split: train, validation, test fractions in time order.
         seed: seed for every random number generator.
@@ -41,10 +42,11 @@ class FitConfig:
     hidden: int = 64
     layers: int = 2
     dropout: float = 0.0
-    epochs: int = 30
-    batch_size: int = 64
-    lr: float = 1e-3
-    patience: int = 5
+    epochs: int = 12
+    batch_size: int = 128
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    patience: int = 4
     split: tuple[float, float, float] = (0.7, 0.1, 0.2)
     seed: int = 0
     device: str = "auto"
@@ -73,6 +75,8 @@ class FitConfig:
             raise UsageError(f"--patience must be >= 0, got {self.patience}")
         if not (math.isfinite(self.lr) and self.lr > 0):
             raise UsageError(f"--lr must be a finite number > 0, got {self.lr}")
+        if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
+            raise UsageError(f"--weight-decay must be a finite number >= 0, got {self.weight_decay}")
         if not (math.isfinite(self.dropout) and 0 <= self.dropout < 1):
             raise UsageError(f"--dropout must be in [0, 1), got {self.dropout}")
         if len(self.split) != 3 or not all(math.isfinite(s) and s >= 0 for s in self.split):

@@ -19,7 +19,6 @@ from tsfc.errors import BundleError, DataError, UsageError
 from tsfc.scaling import MinMaxScaling
 from tsfc.windows import Split, rows_needed, sample_starts
 
-DEFAULT_BLOCK = 24
 
 
 @dataclass
@@ -114,8 +113,8 @@ def fit_csv(
 
 
 def _resolve_block(config: FitConfig, rows: int, path: str) -> int:
-    """The block length to train; with `config.block == 0`, the default shrunk to fit short data."""
-    block = config.block or DEFAULT_BLOCK
+    """The block length to train; with `config.block == 0`, `window` steps, shrunk to fit short data."""
+    block = config.block or config.window
     if not config.block:
         while block > 1 and rows < rows_needed(config.window, block, config.split):
             block -= 1
@@ -162,6 +161,7 @@ def _train(values, scaler, split, config, block, threads, on_epoch, should_stop)
         epochs=config.epochs,
         batch_size=config.batch_size,
         lr=config.lr,
+        weight_decay=config.weight_decay,
         patience=config.patience,
         seed=config.seed,
         on_epoch=on_epoch,

@@ -83,12 +83,13 @@ def train(
     epochs: int,
     batch_size: int,
     lr: float,
+    weight_decay: float = 0.0,
     patience: int,
     seed: int,
     on_epoch: Callable[[EpochStats], None] | None = None,
     should_stop: Callable[[], int | None] | None = None,
 ) -> TrainResult:
-    """Fit `model` on windows of `series` with Adam, gradient clipping and early stopping.
+    """Fit `model` on windows of `series`: Adam on a cosine schedule, gradient clipping, early stopping.
 
     Args:
         model: maps [B, window, C] to [B, block, C]; already on the device of `series`.
@@ -106,8 +107,8 @@ def train(
     """
     samples = sliding(series, window + block)  # [n, window + block, C], a view
     generator = torch.Generator().manual_seed(seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=max(1, patience // 2))
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
     loss_fn = nn.MSELoss()
     train_idx = torch.tensor(train_starts, dtype=torch.long)
     val_idx = torch.tensor(val_starts, dtype=torch.long, device=series.device)
@@ -133,7 +134,7 @@ def train(
             raise TrainingError(
                 f"training diverged at epoch {epoch} (loss {train_loss:.3g}); lower --lr or check the data"
             )
-        scheduler.step(val_loss)
+        scheduler.step()
         improved = val_loss < result.best_val_loss
         if improved:
             result.best_val_loss, result.best_epoch, stale = val_loss, epoch, 0
