@@ -57,6 +57,7 @@ def fit_csv(
     on_epoch: Callable | None = None,
     should_stop: Callable[[], int | None] | None = None,
     wait: bool = False,
+    on_note: Callable[[str], None] | None = None,
 ) -> FitSummary:
     """Read `csv`, train the network described by `config`, and write the bundle atomically.
 
@@ -68,6 +69,7 @@ def fit_csv(
         on_epoch: called with each epoch's `train.EpochStats`.
         should_stop: polled between batches; a non-None exit code aborts without writing.
         wait: wait for another run's lock on `bundle_path` instead of failing.
+        on_note: called with a caveat about a run that still succeeds (a fallback to the CPU).
 
     Raises:
         DataError, UsageError, TrainingError, OutputError, BusyError, Interrupted.
@@ -83,7 +85,7 @@ def fit_csv(
         block = _resolve_block(config, rows, str(series.path))
         split = Split.from_fractions(rows, config.split)
         scaler = MinMaxScaling.fit(series.values[: split.train_end])
-        net, result = _train(series.values, scaler, split, config, block, on_epoch, should_stop)
+        net, result = _train(series.values, scaler, split, config, block, on_epoch, should_stop, on_note)
         manifest = _manifest(series, config, block, split, scaler, net, result)
         tensors = {f"model.{k}": v.detach().cpu().numpy() for k, v in net.state_dict().items()}
         tensors["history"] = series.values[-config.window :]
@@ -127,13 +129,31 @@ def _resolve_block(config: FitConfig, rows: int, path: str) -> int:
     return block
 
 
-def _train(values, scaler, split, config, block, on_epoch, should_stop):
+def _train(values, scaler, split, config, block, on_epoch, should_stop, on_note):
+    """Train on the chosen device; with ``--device auto``, an out-of-memory GPU falls back to the CPU once."""
     import torch
 
-    from tsfc.models import Forecaster, NetConfig
-    from tsfc.train import choose_device, seed_everything, train
+    from tsfc import train
+    from tsfc.errors import OutOfMemory
 
-    device = choose_device(config.device)
+    device = train.choose_device(config.device)
+    try:
+        return _train_on(device, values, scaler, split, config, block, on_epoch, should_stop)
+    except OutOfMemory as exc:
+        if config.device != "auto" or device.type == "cpu":
+            raise
+        if on_note is not None:
+            on_note(f"{exc}; training again on the CPU (pass a lower --batch-size to use the GPU)")
+        return _train_on(torch.device("cpu"), values, scaler, split, config, block, on_epoch, should_stop)
+
+
+def _train_on(device, values, scaler, split, config, block, on_epoch, should_stop):
+    import torch
+
+    from tsfc.errors import OutOfMemory
+    from tsfc.models import Forecaster, NetConfig
+    from tsfc.train import seed_everything, train
+
     seed_everything(config.seed)
     net_cfg = NetConfig(
         cell=config.model,
@@ -146,24 +166,27 @@ def _train(values, scaler, split, config, block, on_epoch, should_stop):
         norm=config.norm,
         highway=config.highway,
     )
-    net = Forecaster(net_cfg).to(device)
-    series = torch.from_numpy(scaler.transform(values)).to(device)
     train_starts, val_starts = sample_starts(split, config.window, block)
-    result = train(
-        net,
-        series,
-        train_starts,
-        val_starts,
-        window=config.window,
-        block=block,
-        epochs=config.epochs,
-        batch_size=config.batch_size,
-        lr=config.lr,
-        patience=config.patience,
-        seed=config.seed,
-        on_epoch=on_epoch,
-        should_stop=should_stop,
-    )
+    try:
+        net = Forecaster(net_cfg).to(device)
+        series = torch.from_numpy(scaler.transform(values)).to(device)
+        result = train(
+            net,
+            series,
+            train_starts,
+            val_starts,
+            window=config.window,
+            block=block,
+            epochs=config.epochs,
+            batch_size=config.batch_size,
+            lr=config.lr,
+            patience=config.patience,
+            seed=config.seed,
+            on_epoch=on_epoch,
+            should_stop=should_stop,
+        )
+    except torch.OutOfMemoryError:  # outside a training step: moving the model or data, validation
+        raise OutOfMemory(f"out of memory on {device}; lower --batch-size or use --device cpu") from None
     return net.cpu(), result
 
 
@@ -236,6 +259,7 @@ def load_bundle(path: str | Path) -> LoadedBundle:
     """
     from tsfc import bundle
 
+    path = Path(path).absolute()
     manifest, arrays = bundle.load(path)
     net = _rebuild(str(path), manifest, arrays)
     try:
@@ -252,14 +276,13 @@ def load_bundle(path: str | Path) -> LoadedBundle:
 def _rebuild(path: str, manifest: dict, arrays: dict):
     import torch
 
-    from tsfc.models import CELLS, Forecaster, NetConfig
+    from tsfc.models import Forecaster, NetConfig
 
     try:
         cfg = NetConfig(**manifest["net"])
     except (KeyError, TypeError):
         raise BundleError(f"{path}: manifest lacks a valid network description; fit the model again") from None
-    if cfg.cell not in CELLS:
-        raise BundleError(f"{path}: unknown model type {cfg.cell!r} (known: {', '.join(CELLS)}); fit the model again")
+    _check_cell(path, cfg.cell)
     ints = (cfg.columns, cfg.window, cfg.block, cfg.hidden, cfg.layers)
     if not all(isinstance(v, int) and 0 < v <= 100_000 for v in ints):
         raise BundleError(f"{path}: network sizes in the manifest are invalid; fit the model again")
@@ -272,6 +295,14 @@ def _rebuild(path: str, manifest: dict, arrays: dict):
     net.load_state_dict({k: torch.from_numpy(a) for k, a in given.items()})
     net.eval()
     return net
+
+
+def _check_cell(path, cell) -> None:
+    """Only the fixed list of networks can be built from a bundle; the name is never looked up."""
+    from tsfc.config import MODELS
+
+    if cell not in MODELS:
+        raise BundleError(f"{path}: unknown model type {str(cell)[:40]!r} (known: {', '.join(MODELS)}); fit the model again")
 
 
 def predict(
@@ -363,6 +394,8 @@ def describe(bundle_path: str | Path) -> dict:
     from tsfc import bundle
 
     manifest, arrays = bundle.load(bundle_path)
+    net = manifest.get("net")
+    _check_cell(Path(bundle_path).absolute(), net.get("cell") if isinstance(net, dict) else None)
     manifest = dict(manifest)
     manifest["path"] = str(Path(bundle_path).absolute())
     manifest["parameters"] = int(sum(a.size for k, a in arrays.items() if k.startswith("model.")))
