@@ -19,12 +19,13 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from tsfc import bundle as bundle_mod
 
 ROOT = Path(__file__).resolve().parents[1]
+# What cron gives a job (plus PYTHONPATH, to run this tree): no terminal, no locale, no home.
+CRON = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "LANG": "C", "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
 TINY = ["--hidden", "8", "--layers", "1", "--window", "8", "--patience", "0"]
 
 
@@ -45,7 +46,7 @@ def tsfc(*args, cwd, environ=None, timeout=60, **kw) -> subprocess.CompletedProc
 def start(*args, cwd, environ=None) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "tsfc", *map(str, args)], cwd=cwd, env=environ or env(),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
 
@@ -195,18 +196,23 @@ def test_the_pickle_payload_is_live(tmp_path):
     assert marker.exists()
 
 
-@pytest.mark.parametrize("command", ["info", "predict"])
-def test_hostile_bundles_exit_4_and_run_nothing(tmp_path, trained, command):
-    """Each hostile file is refused with exit 4 by the command; no code from it ever runs."""
+# predict costs a second more per run than info, so it gets the cases that reach furthest.
+PREDICT_TOO = {"pickle-whole-file", "pickle-in-weights", "unknown-model", "newer-format"}
+
+
+def test_hostile_bundles_exit_4_and_run_nothing(tmp_path, trained):
+    """Each hostile file is refused with exit 4 by info (and predict); no code from it ever runs,
+    even with torch told to unpickle freely."""
     marker = tmp_path / "pwned"
     cases = hostile_bundles(trained[1], str(marker))
-    environ = env(TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD="1", TORCH_FORCE_WEIGHTS_ONLY_LOAD="0")
-    for name, (data, expected) in cases.items():
+    environ = env(TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD="1")
+    runs = [("info", name) for name in cases] + [("predict", name) for name in cases if name in PREDICT_TOO]
+    for command, name in runs:
+        data, expected = cases[name]
         path = tmp_path / f"{name}.tsfc"
         path.write_bytes(data)
         before = snapshot(tmp_path)
-        extra = ["--horizon", "3"] if command == "predict" else []
-        proc = tsfc(command, "--bundle", path, *extra, cwd=tmp_path, environ=environ)
+        proc = tsfc(command, "--bundle", path, cwd=tmp_path, environ=environ)
         line = assert_one_error(proc, 4, str(path.absolute()), expected)
         assert len(line) < 1000, (name, len(line))
         assert snapshot(tmp_path) == before, name
@@ -220,11 +226,12 @@ def test_output_into_unwritable_places_exits_6_and_keeps_files(work):
     blocker = work / "not_a_dir"
     blocker.write_text("a regular file")
     before = snapshot(work)
-    for target in [blocker / "forecast.csv", work / "missing" / "forecast.csv", Path("/proc/forecast.csv")]:
-        proc = tsfc("predict", "--horizon", "3", "--output", target, cwd=work)
-        assert_one_error(proc, 6, f"cannot write {target}", "--output")
-    proc = tsfc("fit", "tiny.csv", "--target", "y", *TINY, "--epochs", "1", "--bundle", blocker / "m.tsfc", cwd=work)
-    assert proc.returncode == 6 and "--bundle" in proc.stderr.splitlines()[-1], proc.stderr
+    # Root ignores file modes, so unwritable means: a parent that is a file, a missing directory.
+    proc = tsfc("predict", "--horizon", "3", "--output", blocker / "forecast.csv", cwd=work)
+    assert_one_error(proc, 6, f"cannot write {blocker / 'forecast.csv'}", "not a directory", "--output")
+    target = work / "missing" / "m.tsfc"
+    proc = tsfc("fit", "tiny.csv", "--target", "y", *TINY, "--epochs", "1", "--bundle", target, cwd=work)
+    assert_one_error(proc, 6, str(target), "does not exist", "--bundle")
     assert snapshot(work) == before
     no_temporaries(work)
 
@@ -253,61 +260,58 @@ def test_disk_full_during_replace_leaves_target_and_no_temporary(tmp_path, monke
         assert [p.name for p in tmp_path.iterdir()] == ["forecast.csv"]
 
 
-def test_sigkill_mid_fit_keeps_old_bundle_and_next_run_cleans_stale_temporaries(work):
+# ---------------------------------------------------------------- SIGKILL and concurrency
+
+def test_sigkill_busy_wait_and_stale_leftovers(work):
+    """One holder fit, killed with SIGKILL mid-training, shows four things:
+    a second fit meanwhile exits 75 at once naming the holder's pid; the kill publishes nothing;
+    the holder's lock file is no obstacle to a waiting fit (`--wait`), which then succeeds;
+    and that fit removes temporaries left by dead or hours-old runs."""
     before = snapshot(work)
-    proc = start("fit", "tiny.csv", "--target", "y", *TINY, "--epochs", "500", cwd=work)
-    wait_for_epoch(proc)
-    proc.kill()
-    proc.wait()
-    assert snapshot(work) == {**before, **{k: v for k, v in snapshot(work).items() if k.endswith(".lock")}}
-    # What a SIGKILL during the rename could leave: temporaries of a dead pid, or hours old.
+    holder = start("fit", "tiny.csv", "--target", "y", *TINY, "--epochs", "500", cwd=work)
+    wait_for_epoch(holder)
+    holder.send_signal(signal.SIGSTOP)  # holds the lock without burning CPU meanwhile
+    t0 = time.monotonic()
+    busy = tsfc("fit", "tiny.csv", "--target", "y", *TINY, "--epochs", "1", cwd=work)
+    assert_one_error(busy, 75, str((work / "model.tsfc").absolute()), f"pid {holder.pid}", "--wait")
+    assert time.monotonic() - t0 < 30  # at once: it never trains (this box may be very loaded)
+    waiter = start("fit", "tiny.csv", "--target", "y", *TINY, "--epochs", "1", "-q", "--wait", cwd=work)
+    time.sleep(1.0)
+    assert waiter.poll() is None, waiter.stderr.read()
+    holder.kill()
+    holder.wait()
+    # The waiter now needs seconds (importing torch, training) before it can publish anything.
+    after = snapshot(work)
+    assert after["model.tsfc"] == before["model.tsfc"]
+    assert set(after) - set(before) <= {"model.tsfc.lock"}  # the dead holder's lock file
+    # What a SIGKILL during the final rename could leave: temporaries of a dead pid, or hours old.
     dead = work / ".model.tsfc.999999999.abcd.tmp"
     old = work / f".model.tsfc.{os.getpid()}.efgh.tmp"
     live = work / f".model.tsfc.{os.getpid()}.ijkl.tmp"
     for p in (dead, old, live):
         p.write_bytes(b"partial")
     os.utime(old, (time.time() - 7200, time.time() - 7200))
-    proc = tsfc("fit", "tiny.csv", "--target", "y", *TINY, "--epochs", "1", "-q", cwd=work)
-    assert proc.returncode == 0, proc.stderr
+    out, err = waiter.communicate(timeout=120)
+    assert waiter.returncode == 0, err
+    assert (work / "model.tsfc").read_bytes() != before["model.tsfc"]
     assert not dead.exists() and not old.exists()
     assert live.exists()  # a fresh temporary of a running process is not ours to delete
     live.unlink()
     no_temporaries(work)
-
-
-# ---------------------------------------------------------------- concurrency
-
-def test_second_fit_is_busy_then_wait_succeeds_after_holder_is_killed(work):
-    holder = start("fit", "tiny.csv", "--target", "y", *TINY, "--epochs", "500", cwd=work)
-    wait_for_epoch(holder)
-    before = snapshot(work)
-    t0 = time.monotonic()
-    busy = tsfc("fit", "tiny.csv", "--target", "y", *TINY, "--epochs", "1", cwd=work)
-    assert_one_error(busy, 75, str((work / "model.tsfc").absolute()), f"pid {holder.pid}", "--wait")
-    assert time.monotonic() - t0 < 20
-    waiter = start("fit", "tiny.csv", "--target", "y", *TINY, "--epochs", "1", "-q", "--wait", cwd=work)
-    time.sleep(1.5)
-    assert waiter.poll() is None, waiter.stderr.read()
-    holder.kill()  # leaves model.tsfc.lock behind, with a dead pid in it: no obstacle
-    holder.wait()
-    out, err = waiter.communicate(timeout=60)
-    assert waiter.returncode == 0, err
-    assert snapshot(work)["model.tsfc"] != before["model.tsfc"]
     assert tsfc("info", cwd=work).returncode == 0
-    no_temporaries(work)
 
 
 # ---------------------------------------------------------------- signals
 
-@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)])
-@pytest.mark.parametrize("existing", [True, False], ids=["old-bundle", "no-bundle"])
+@pytest.mark.parametrize("sig, code, existing", [
+    (signal.SIGINT, 130, False), (signal.SIGTERM, 143, True), (signal.SIGHUP, 129, True),
+], ids=["SIGINT-no-bundle", "SIGTERM-old-bundle", "SIGHUP-old-bundle"])
 def test_signal_during_fit_publishes_nothing(work, sig, code, existing):
     if not existing:
-        if sig != signal.SIGINT:
-            pytest.skip("one signal is enough for the no-bundle case")
         (work / "model.tsfc").unlink()
     before = snapshot(work)
-    proc = start("fit", "tiny.csv", "--target", "y", *TINY, "--epochs", "500", cwd=work)
+    environ = CRON if sig == signal.SIGINT else None  # and the progress lines under cron are plain
+    proc = start("fit", "tiny.csv", "--target", "y", *TINY, "--epochs", "500", cwd=work, environ=environ)
     wait_for_epoch(proc)
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=30)
@@ -315,7 +319,7 @@ def test_signal_during_fit_publishes_nothing(work, sig, code, existing):
     assert out == ""
     errors = [line for line in err.splitlines() if not line.startswith("epoch ")]
     assert len(errors) == 1 and errors[0].startswith("tsfc: error: ") and "nothing was written" in errors[0], err
-    assert "Traceback" not in err
+    assert "Traceback" not in err and "\r" not in err and "\x1b" not in err, repr(err)
     assert snapshot(work) == before
     no_temporaries(work)
 
@@ -331,19 +335,6 @@ def test_second_signal_raises_at_once():
             os.kill(os.getpid(), signal.SIGHUP)
     assert info.value.exit_code == 129
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
-
-
-def test_broken_pipe_exits_quietly(work):
-    read_end, write_end = os.pipe()
-    os.close(read_end)  # the reader is gone before the first byte: every write fails with EPIPE
-    try:
-        proc = subprocess.run([sys.executable, "-m", "tsfc", "predict", "--horizon", "500"], cwd=work, env=env(),
-                              stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60)
-    finally:
-        os.close(write_end)
-    assert proc.returncode == 0, proc.stderr
-    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
-    assert "Broken" not in proc.stderr, proc.stderr
 
 
 def test_broken_pipe_through_head(work):
@@ -400,15 +391,11 @@ def test_out_of_memory_on_auto_device_falls_back_to_cpu_once(work, monkeypatch):
 # ---------------------------------------------------------------- cron
 
 def test_cron_environment_plain_output(work):
-    cron = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "LANG": "C", "PYTHONPATH": str(ROOT),
-            "OMP_NUM_THREADS": "1"}
-    fit = tsfc("fit", "tiny.csv", "--target", "y", *TINY, "--epochs", "2", cwd=work, environ=cron,
-               stdin=subprocess.DEVNULL)
-    assert fit.returncode == 0, fit.stderr
-    pred = tsfc("predict", "--horizon", "4", "--output", "forecast.csv", cwd=work, environ=cron,
+    """(A fit under cron is the SIGINT case of test_signal_during_fit_publishes_nothing.)"""
+    pred = tsfc("predict", "--horizon", "4", "--output", "forecast.csv", cwd=work, environ=CRON,
                 stdin=subprocess.DEVNULL)
     assert pred.returncode == 0 and pred.stdout == "", pred.stderr
-    for text in (fit.stdout, fit.stderr, pred.stderr, (work / "forecast.csv").read_text()):
+    for text in (pred.stderr, (work / "forecast.csv").read_text()):
         assert "\r" not in text and "\x1b" not in text, repr(text)
     assert (work / "forecast.csv").read_text().startswith("date,y\n")
     no_temporaries(work)
