@@ -139,18 +139,18 @@ def _train(values, scaler, split, config, block, on_epoch, should_stop, on_note)
     device = train.choose_device(config.device)
     try:
         return _train_on(device, values, scaler, split, config, block, on_epoch, should_stop)
-    except OutOfMemory as exc:
+    except (OutOfMemory, torch.OutOfMemoryError) as exc:  # the latter: moving data, validation
+        message = f"out of memory on {device}; lower --batch-size or use --device cpu"
         if config.device != "auto" or device.type == "cpu":
-            raise
-        if on_note is not None:
-            on_note(f"{exc}; training again on the CPU (pass a lower --batch-size to use the GPU)")
-        return _train_on(torch.device("cpu"), values, scaler, split, config, block, on_epoch, should_stop)
+            raise OutOfMemory(message) from exc
+    if on_note is not None:
+        on_note(f"{message}; training again on the CPU")
+    return _train_on(torch.device("cpu"), values, scaler, split, config, block, on_epoch, should_stop)
 
 
 def _train_on(device, values, scaler, split, config, block, on_epoch, should_stop):
     import torch
 
-    from tsfc.errors import OutOfMemory
     from tsfc.models import Forecaster, NetConfig
     from tsfc.train import seed_everything, train
 
@@ -166,27 +166,24 @@ def _train_on(device, values, scaler, split, config, block, on_epoch, should_sto
         norm=config.norm,
         highway=config.highway,
     )
+    net = Forecaster(net_cfg).to(device)
+    series = torch.from_numpy(scaler.transform(values)).to(device)
     train_starts, val_starts = sample_starts(split, config.window, block)
-    try:
-        net = Forecaster(net_cfg).to(device)
-        series = torch.from_numpy(scaler.transform(values)).to(device)
-        result = train(
-            net,
-            series,
-            train_starts,
-            val_starts,
-            window=config.window,
-            block=block,
-            epochs=config.epochs,
-            batch_size=config.batch_size,
-            lr=config.lr,
-            patience=config.patience,
-            seed=config.seed,
-            on_epoch=on_epoch,
-            should_stop=should_stop,
-        )
-    except torch.OutOfMemoryError:  # outside a training step: moving the model or data, validation
-        raise OutOfMemory(f"out of memory on {device}; lower --batch-size or use --device cpu") from None
+    result = train(
+        net,
+        series,
+        train_starts,
+        val_starts,
+        window=config.window,
+        block=block,
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        lr=config.lr,
+        patience=config.patience,
+        seed=config.seed,
+        on_epoch=on_epoch,
+        should_stop=should_stop,
+    )
     return net.cpu(), result
 
 
