@@ -31,6 +31,7 @@ OLDEST_READABLE = 1
 MAX_HEADER_BYTES = 16 * 2**20
 MAX_BUNDLE_BYTES = 4 * 2**30
 MAX_JSON_DEPTH = 32
+MAX_STRING_CHARS = 10_000
 ALLOWED_DTYPES = {"F32"}
 
 
@@ -52,7 +53,7 @@ def save(path: str | os.PathLike, manifest: dict, tensors: dict[str, np.ndarray]
     text = json.dumps(manifest, allow_nan=False, sort_keys=True)
     metadata = {"tsfc": text, "tsfc_sha256": _digest(text, arrays)}
     data = st_save(arrays, metadata=metadata)
-    with atomic_path(path) as tmp:
+    with atomic_path(path, "--bundle") as tmp:
         tmp.write_bytes(data)
 
 
@@ -66,13 +67,14 @@ def load(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray]]:
         BundleError: missing, unreadable, not a bundle, corrupt, tampered with, or from an
             unsupported format version; the message says which.
     """
-    path = Path(path)
+    path = Path(path).absolute()
     raw = _read(path)
     header = _parse_header(path, raw)
     metadata = header.pop("__metadata__", None)
     if not isinstance(metadata, dict) or not isinstance(metadata.get("tsfc"), str):
         raise BundleError(f"{path}: not a tsfc bundle (no tsfc manifest); fit one with `tsfc fit`")
     manifest = _strict_json(path, metadata["tsfc"])
+    _check_strings(path, manifest)
     _check_version(path, manifest)
     _check_tensor_table(path, header, len(raw) - 8 - struct.unpack("<Q", raw[:8])[0])
     from safetensors import SafetensorError
@@ -86,7 +88,7 @@ def load(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray]]:
         raise BundleError(f"{path}: checksum mismatch, the file was modified or damaged; fit the model again")
     for name, array in arrays.items():
         if not np.isfinite(array).all():
-            raise BundleError(f"{path}: tensor {name!r} holds non-finite values; fit the model again")
+            raise BundleError(f"{path}: tensor {name[:80]!r} holds non-finite values; fit the model again")
     return manifest, arrays
 
 
@@ -124,15 +126,31 @@ def _check_tensor_table(path: Path, header: dict, body_bytes: int) -> None:
     """Every tensor float32, its shape consistent with its byte range, ranges inside the body."""
     for name, entry in header.items():
         if not isinstance(entry, dict) or entry.get("dtype") not in ALLOWED_DTYPES:
-            raise BundleError(f"{path}: tensor {name!r} has an unsupported type; fit the model again")
+            raise BundleError(f"{path}: tensor {name[:80]!r} has an unsupported type; fit the model again")
         shape, offsets = entry.get("shape"), entry.get("data_offsets")
         if not (isinstance(shape, list) and all(isinstance(d, int) and 0 <= d < 2**31 for d in shape)):
-            raise BundleError(f"{path}: tensor {name!r} has an invalid shape; fit the model again")
+            raise BundleError(f"{path}: tensor {name[:80]!r} has an invalid shape; fit the model again")
         if not (isinstance(offsets, list) and len(offsets) == 2 and all(isinstance(o, int) for o in offsets)):
-            raise BundleError(f"{path}: tensor {name!r} has invalid offsets; fit the model again")
+            raise BundleError(f"{path}: tensor {name[:80]!r} has invalid offsets; fit the model again")
         start, end = offsets
         if not 0 <= start <= end <= body_bytes or end - start != 4 * int(np.prod(shape, dtype=np.int64)):
-            raise BundleError(f"{path}: tensor {name!r} does not fit the file (truncated?); fit the model again")
+            raise BundleError(f"{path}: tensor {name[:80]!r} does not fit the file (truncated?); fit the model again")
+
+
+def _check_strings(path: Path, value: object) -> None:
+    """No string in the manifest longer than `MAX_STRING_CHARS` (they end up in tables and messages)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack += list(item.keys()) + list(item.values())
+        elif isinstance(item, list):
+            stack += item
+        elif isinstance(item, str) and len(item) > MAX_STRING_CHARS:
+            raise BundleError(
+                f"{path}: manifest holds a string of {len(item)} characters (limit {MAX_STRING_CHARS}); "
+                "not a tsfc bundle, fit the model again"
+            )
 
 
 def _check_version(path: Path, manifest: object) -> None:

@@ -162,6 +162,7 @@ def fit(
                 read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
                 on_series=lambda s: [note(n) for n in s.notes],
                 on_epoch=reporter.update, should_stop=stop.requested, wait=wait, threads=threads,
+                on_note=note,
             )
     except BaseException as exc:  # noqa: BLE001 - every failure becomes one line and an exit code
         _fail(exc)
@@ -216,12 +217,10 @@ def predict(
             bundle, horizon, data=data, all_columns=all_columns,
             read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
         )
-        for n in result.notes:
-            note(n)
         if output is not None:
             from tsfc.files import write_bytes
 
-            write_bytes(output, _forecast_text(result.frame, kind).encode())
+            write_bytes(output, _forecast_text(result.frame, kind).encode(), flag="--output")
             print(f"wrote {output.absolute()}", file=sys.stderr)
         elif kind == "table":
             from rich.console import Console
@@ -230,6 +229,8 @@ def predict(
         else:
             sys.stdout.write(_forecast_text(result.frame, kind))
             sys.stdout.flush()
+        for n in result.notes:  # after the output: a failure to write prints only its error
+            note(n)
     except BrokenPipeError:
         _quiet_broken_pipe()
     except BaseException as exc:  # noqa: BLE001
@@ -593,8 +594,27 @@ class EpochReporter:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: click's usage errors become one line and exit 2."""
     try:
-        app()
+        from typer._click import exceptions as click_exceptions
+    except ImportError:  # typer before 0.20 uses click itself
+        from click import exceptions as click_exceptions
+
+    try:
+        code = app(standalone_mode=False)
     except BrokenPipeError:
         _quiet_broken_pipe()
+    except getattr(click_exceptions, "NoArgsIsHelpError", ()) as exc:  # bare `tsfc`: the help, as before
+        exc.show()
+        raise SystemExit(2) from None
+    except click_exceptions.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx is not None else "tsfc"
+        print(f"tsfc: error: {exc.format_message()}; see {command} --help", file=sys.stderr, flush=True)
+        raise SystemExit(exc.exit_code) from None
+    except click_exceptions.ClickException as exc:
+        print(f"tsfc: error: {exc.format_message()}", file=sys.stderr, flush=True)
+        raise SystemExit(exc.exit_code) from None
+    except (typer.Abort, KeyboardInterrupt):
+        print("tsfc: error: interrupted; nothing was written", file=sys.stderr, flush=True)
+        raise SystemExit(130) from None
+    raise SystemExit(code if isinstance(code, int) else 0)

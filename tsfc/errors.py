@@ -62,6 +62,10 @@ class TrainingError(TsfcError):
     exit_code = EXIT_TRAINING
 
 
+class OutOfMemory(TrainingError):
+    """The training device ran out of memory."""
+
+
 class OutputError(TsfcError):
     """An output file cannot be written."""
 

@@ -8,40 +8,52 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Iterator
 
 from tsfc.errors import BusyError, OutputError
 
 
-def _describe(exc: OSError) -> str:
+def _describe(exc: OSError, flag: str | None = None) -> str:
+    """The problem in words, then the fix (naming `flag`, the option that chose the path)."""
+    elsewhere = f"pass another {flag}" if flag else "write elsewhere"
     if exc.errno == errno.ENOSPC:
-        return "the disk is full; free space or write elsewhere"
+        return f"the disk is full; free space or {elsewhere}"
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return "permission denied; choose a writable location"
+        return f"permission denied; {elsewhere} in a writable directory"
     if exc.errno == errno.ENOENT:
-        return "the directory does not exist; create it first"
-    return exc.strerror or str(exc)
+        return f"the directory does not exist; create it or {elsewhere}"
+    if exc.errno == errno.ENOTDIR:
+        return f"a parent of the path is not a directory; {elsewhere}"
+    return f"{exc.strerror or exc}; {elsewhere}"
 
 
 @contextlib.contextmanager
-def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
+def atomic_path(target: str | os.PathLike, flag: str | None = None) -> Iterator[Path]:
     """Yield a temporary path beside `target`; on success sync it and rename it over `target`.
 
     On any exception (or signal turned into one) the temporary file is removed and `target`
-    is left exactly as it was.
+    is left exactly as it was. The temporary is named ``.<name>.<pid>.<random>.tmp``; only a
+    SIGKILL can leave one behind, and the next write to `target` removes it (see
+    `remove_stale_temporaries`).
+
+    Args:
+        flag: the option that named `target` (``--output``), quoted in error messages.
 
     Raises:
         OutputError: the directory is not writable, the disk is full, or the rename fails.
     """
-    target = Path(target)
-    directory = target.parent if str(target.parent) else Path(".")
+    target = Path(target).absolute()
+    directory = target.parent
+    remove_stale_temporaries(target)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=directory)
     except OSError as exc:
-        raise OutputError(f"cannot write {target.absolute()}: {_describe(exc)}") from exc
+        raise OutputError(f"cannot write {target}: {_describe(exc, flag)}") from exc
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -54,19 +66,44 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
         os.replace(tmp, target)
         _sync_dir(directory)
     except OSError as exc:
-        raise OutputError(f"cannot write {target.absolute()}: {_describe(exc)}") from exc
+        raise OutputError(f"cannot write {target}: {_describe(exc, flag)}") from exc
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
 
 
-def write_bytes(target: str | os.PathLike, data: bytes) -> None:
-    """Atomically replace `target` with `data`."""
-    with atomic_path(target) as tmp:
+def write_bytes(target: str | os.PathLike, data: bytes, flag: str | None = None) -> None:
+    """Atomically replace `target` with `data`; `flag` as in `atomic_path`."""
+    with atomic_path(target, flag) as tmp:
         try:
             tmp.write_bytes(data)
         except OSError as exc:
-            raise OutputError(f"cannot write {Path(target).absolute()}: {_describe(exc)}") from exc
+            raise OutputError(f"cannot write {Path(target).absolute()}: {_describe(exc, flag)}") from exc
+
+
+STALE_SECONDS = 3600
+
+
+def remove_stale_temporaries(target: Path) -> None:
+    """Delete temporaries of `target` left by killed runs: their pid is dead, or they are over an hour old."""
+    with contextlib.suppress(OSError):
+        for tmp in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+            pid = tmp.name[len(target.name) + 2 :].split(".", 1)[0]
+            with contextlib.suppress(OSError):
+                if not (pid.isdigit() and _alive(int(pid))) or time.time() - tmp.stat().st_mtime > STALE_SECONDS:
+                    tmp.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OverflowError:  # not a pid at all
+        return False
+    except PermissionError:  # alive, owned by another user
+        return True
+    return True
 
 
 def _umask() -> int:
@@ -116,7 +153,7 @@ def _acquire(lock_path: Path, target: Path, wait: bool) -> int:
         try:
             fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o666)
         except OSError as exc:
-            raise OutputError(f"cannot create lock {lock_path.absolute()}: {_describe(exc)}") from exc
+            raise OutputError(f"cannot create lock {lock_path.absolute()}: {_describe(exc, '--bundle')}") from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:

@@ -57,6 +57,7 @@ def fit_csv(
     should_stop: Callable[[], int | None] | None = None,
     wait: bool = False,
     threads: int = 0,
+    on_note: Callable[[str], None] | None = None,
 ) -> FitSummary:
     """Read `csv`, train the network described by `config`, and write the bundle atomically.
 
@@ -69,6 +70,7 @@ def fit_csv(
         should_stop: polled between batches; a non-None exit code aborts without writing.
         wait: wait for another run's lock on `bundle_path` instead of failing.
         threads: CPU threads for torch (0 = automatic).
+        on_note: called with a caveat about a run that still succeeds (a fallback to the CPU).
 
     Raises:
         DataError, UsageError, TrainingError, OutputError, BusyError, Interrupted.
@@ -84,7 +86,7 @@ def fit_csv(
         block = _resolve_block(config, rows, str(series.path))
         split = Split.from_fractions(rows, config.split)
         scaler = MinMaxScaling.fit(series.values[: split.train_end])
-        net, result = _train(series.values, scaler, split, config, block, threads, on_epoch, should_stop)
+        net, result = _train(series.values, scaler, split, config, block, threads, on_epoch, should_stop, on_note)
         manifest = _manifest(series, config, block, split, scaler, net, result)
         tensors = {f"model.{k}": v.detach().cpu().numpy() for k, v in net.state_dict().items()}
         tensors["history"] = series.values[-config.window :]
@@ -128,14 +130,32 @@ def _resolve_block(config: FitConfig, rows: int, path: str) -> int:
     return block
 
 
-def _train(values, scaler, split, config, block, threads, on_epoch, should_stop):
+def _train(values, scaler, split, config, block, threads, on_epoch, should_stop, on_note):
+    """Train on the chosen device; with ``--device auto``, an out-of-memory GPU falls back to the CPU once."""
+    import torch
+
+    from tsfc import train
+    from tsfc.errors import OutOfMemory
+
+    device = train.choose_device(config.device)
+    train.set_threads(threads, config.hidden)
+    try:
+        return _train_on(device, values, scaler, split, config, block, on_epoch, should_stop)
+    except (OutOfMemory, torch.OutOfMemoryError) as exc:  # the latter: moving data, validation
+        message = f"out of memory on {device}; lower --batch-size or use --device cpu"
+        if config.device != "auto" or device.type == "cpu":
+            raise OutOfMemory(message) from exc
+    if on_note is not None:
+        on_note(f"{message}; training again on the CPU")
+    return _train_on(torch.device("cpu"), values, scaler, split, config, block, on_epoch, should_stop)
+
+
+def _train_on(device, values, scaler, split, config, block, on_epoch, should_stop):
     import torch
 
     from tsfc.models import Forecaster, NetConfig
-    from tsfc.train import choose_device, seed_everything, set_threads, train
+    from tsfc.train import seed_everything, train
 
-    device = choose_device(config.device)
-    set_threads(threads, config.hidden)
     seed_everything(config.seed)
     net_cfg = NetConfig(
         cell=config.model,
@@ -248,6 +268,7 @@ def load_bundle(path: str | Path) -> LoadedBundle:
     """
     from tsfc import bundle
 
+    path = Path(path).absolute()
     manifest, arrays = bundle.load(path)
     net = _rebuild(str(path), manifest, arrays)
     scaler, history = _check_manifest(str(path), manifest, arrays, net.cfg)
@@ -294,14 +315,13 @@ def _check_manifest(path: str, m: dict, arrays: dict, cfg) -> tuple[MinMaxScalin
 def _rebuild(path: str, manifest: dict, arrays: dict):
     import torch
 
-    from tsfc.models import CELLS, Forecaster, NetConfig
+    from tsfc.models import Forecaster, NetConfig
 
     try:
         cfg = NetConfig(**manifest["net"])
     except (KeyError, TypeError):
         raise BundleError(f"{path}: manifest lacks a valid network description; fit the model again") from None
-    if cfg.cell not in CELLS:
-        raise BundleError(f"{path}: unknown model type {cfg.cell!r} (known: {', '.join(CELLS)}); fit the model again")
+    _check_cell(path, cfg.cell)
     ints = (cfg.columns, cfg.window, cfg.block, cfg.hidden, cfg.layers)
     if not all(isinstance(v, int) and 0 < v <= 100_000 for v in ints):
         raise BundleError(f"{path}: network sizes in the manifest are invalid; fit the model again")
@@ -314,6 +334,14 @@ def _rebuild(path: str, manifest: dict, arrays: dict):
     net.load_state_dict({k: torch.from_numpy(a) for k, a in given.items()})
     net.eval()
     return net
+
+
+def _check_cell(path, cell) -> None:
+    """Only the fixed list of networks can be built from a bundle; the name is never looked up."""
+    from tsfc.config import MODELS
+
+    if cell not in MODELS:
+        raise BundleError(f"{path}: unknown model type {str(cell)[:40]!r} (known: {', '.join(MODELS)}); fit the model again")
 
 
 def predict(
@@ -397,6 +425,8 @@ def describe(bundle_path: str | Path) -> dict:
     from tsfc import bundle
 
     manifest, arrays = bundle.load(bundle_path)
+    net = manifest.get("net")
+    _check_cell(Path(bundle_path).absolute(), net.get("cell") if isinstance(net, dict) else None)
     manifest = dict(manifest)
     manifest["path"] = str(Path(bundle_path).absolute())
     manifest["parameters"] = int(sum(a.size for k, a in arrays.items() if k.startswith("model.")))

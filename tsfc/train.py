@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from tsfc.errors import Interrupted, TrainingError, UsageError
+from tsfc.errors import Interrupted, OutOfMemory, TrainingError, UsageError
 from tsfc.windows import sliding
 
 
@@ -102,7 +102,8 @@ def train(
         Loss history and the best epoch; `model` holds the best weights.
 
     Raises:
-        TrainingError: the loss became NaN or infinite, or the device ran out of memory.
+        TrainingError: the loss became NaN or infinite.
+        OutOfMemory: the device ran out of memory.
         Interrupted: `should_stop` asked to stop.
     """
     samples = sliding(series, window + block)  # [n, window + block, C], a view
@@ -132,7 +133,8 @@ def train(
         val_loss = evaluate_loss(model, samples, val_idx, window)
         if not (math.isfinite(train_loss) and math.isfinite(val_loss)):
             raise TrainingError(
-                f"training diverged at epoch {epoch} (loss {train_loss:.3g}); lower --lr or check the data"
+                f"training diverged at epoch {epoch} (train loss {train_loss:.3g}, validation loss {val_loss:.3g}); "
+                "nothing was written; lower --lr or check the data"
             )
         scheduler.step()
         improved = val_loss < result.best_val_loss
@@ -161,7 +163,7 @@ def _step(model, optimizer, loss_fn, x, y) -> float:
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
     except torch.OutOfMemoryError:
-        raise TrainingError(f"out of memory on {x.device}; lower --batch-size or use --device cpu") from None
+        raise OutOfMemory(f"out of memory on {x.device}; lower --batch-size or use --device cpu") from None
     return loss.item()
 
 
