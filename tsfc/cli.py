@@ -111,7 +111,7 @@ def fit(
     ] = None,
     model: Annotated[str, typer.Option("--model", "-m", help="Recurrent cell: gru, lstm or rnn.")] = FIT.model,
     window: Annotated[int, typer.Option("--window", "-w", help="Look-back length in rows.")] = FIT.window,
-    block: Annotated[int, typer.Option("--block", help="Steps emitted per network call (0 = as many as --window).")] = FIT.block,
+    block: Annotated[int, typer.Option("--block", help="Steps emitted per network call (0 = half of --window).")] = FIT.block,
     hidden: Annotated[int, typer.Option("--hidden", help="Units per recurrent layer.")] = FIT.hidden,
     layers: Annotated[int, typer.Option("--layers", help="Stacked recurrent layers.")] = FIT.layers,
     dropout: Annotated[float, typer.Option("--dropout", help="Dropout between recurrent layers.")] = FIT.dropout,

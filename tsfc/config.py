@@ -19,7 +19,7 @@ class FitConfig:
     Attributes:
         model: recurrent cell, one of ``MODELS``.
         window: look-back length in rows.
-        block: steps the network emits per call (0: as many as `window`, fewer if the data are
+        block: steps the network emits per call (0: half of `window`, fewer if the data are
             short); longer horizons roll block by block.
         hidden: units per recurrent layer.
         layers: stacked recurrent layers.

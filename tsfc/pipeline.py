@@ -115,8 +115,13 @@ def fit_csv(
 
 
 def _resolve_block(config: FitConfig, rows: int, path: str) -> int:
-    """The block length to train; with `config.block == 0`, `window` steps, shrunk to fit short data."""
-    block = config.block or config.window
+    """The block length to train; with `config.block == 0`, half the window, shrunk to fit short data.
+
+    Half the window was best on ETTh1 (block 48 of window 96: mse_std 0.0541 at H=96, against
+    0.0550 for block 96): blocks long enough that a roll takes few steps, short enough that each
+    block is predicted from plenty of context.
+    """
+    block = config.block or max(1, config.window // 2)
     if not config.block:
         while block > 1 and rows < rows_needed(config.window, block, config.split):
             block -= 1
