@@ -121,6 +121,10 @@ def fit(
     highway: Annotated[bool, typer.Option("--highway/--no-highway", help="Linear path from window to forecast beside the network.")] = True,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
     device: Annotated[str, typer.Option("--device", help="auto, cpu, cuda or mps.")] = "auto",
+    threads: Annotated[int, typer.Option("--threads", help="CPU threads (0 = 1 below 256 hidden units, else every core).")] = 0,
+    max_windows: Annotated[
+        int, typer.Option("--max-windows", help="Train each epoch on a random sample of at most N windows (0 = all).")
+    ] = 0,
     bundle: BundleOpt = Path("model.tsfc"),
     wait: Annotated[bool, typer.Option("--wait", help="Wait for another run writing the same bundle.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
@@ -145,7 +149,7 @@ def fit(
         config = FitConfig(
             model=model, window=window, block=block, hidden=hidden, layers=layers, dropout=dropout,
             epochs=epochs, batch_size=batch_size, lr=lr, patience=patience, split=parse_split(split),
-            seed=seed, device=device, norm=norm, highway=highway,
+            seed=seed, device=device, norm=norm, highway=highway, threads=threads, max_windows=max_windows,
         )
         feature_arg = _parse_features(features)
         from tsfc.pipeline import fit_csv

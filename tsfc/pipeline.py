@@ -131,9 +131,10 @@ def _train(values, scaler, split, config, block, on_epoch, should_stop):
     import torch
 
     from tsfc.models import Forecaster, NetConfig
-    from tsfc.train import choose_device, seed_everything, train
+    from tsfc.train import choose_device, seed_everything, set_threads, train
 
     device = choose_device(config.device)
+    set_threads(config.threads, config.hidden)
     seed_everything(config.seed)
     net_cfg = NetConfig(
         cell=config.model,
@@ -161,6 +162,7 @@ def _train(values, scaler, split, config, block, on_epoch, should_stop):
         lr=config.lr,
         patience=config.patience,
         seed=config.seed,
+        max_windows=config.max_windows,
         on_epoch=on_epoch,
         should_stop=should_stop,
     )

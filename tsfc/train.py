@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import random
 import time
 from dataclasses import dataclass, field
@@ -44,6 +45,24 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+# Below this width a recurrent step is too small to split across cores: measured on ETTh1,
+# a second thread gains little and takes a core from everything else (benchmarks/speed.py).
+PARALLEL_HIDDEN = 256
+
+
+def set_threads(threads: int, hidden: int) -> int:
+    """Set torch's CPU threads: `threads`, or with 0 one thread for small networks, else every core.
+
+    Returns:
+        The number of threads now in use.
+    """
+    if threads == 0:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        threads = 1 if hidden < PARALLEL_HIDDEN else cores
+    torch.set_num_threads(threads)
+    return threads
+
+
 def choose_device(name: str) -> torch.device:
     """Resolve ``auto`` to cuda, then mps, then cpu; refuse an explicit device that is absent."""
     if name == "auto":
@@ -72,6 +91,7 @@ def train(
     lr: float,
     patience: int,
     seed: int,
+    max_windows: int = 0,
     on_epoch: Callable[[EpochStats], None] | None = None,
     should_stop: Callable[[], int | None] | None = None,
 ) -> TrainResult:
@@ -81,6 +101,8 @@ def train(
         model: maps [B, window, C] to [B, block, C]; already on the device of `series`.
         series: scaled data [rows, C] on the training device.
         train_starts, val_starts: window start rows of training and validation samples.
+        max_windows: if > 0, each epoch trains on a fresh random sample of at most this many
+            training windows (long series: shorter epochs, so early stopping reacts sooner).
         on_epoch: called after each epoch with its statistics.
         should_stop: polled before every batch; a non-None exit code stops training.
 
@@ -105,16 +127,20 @@ def train(
     for epoch in range(1, epochs + 1):
         t0 = time.perf_counter()
         model.train()
-        order = train_idx[torch.randperm(len(train_idx), generator=generator)].to(series.device)
-        total = 0.0
+        order = train_idx[torch.randperm(len(train_idx), generator=generator)]
+        if max_windows:
+            order = order[:max_windows]
+        order = order.to(series.device)
+        # Summed on the device and read once per epoch: a per-batch .item() would stall a GPU.
+        total = torch.zeros((), device=series.device)
         for i in range(0, len(order), batch_size):
             if should_stop is not None and (code := should_stop()) is not None:
                 raise Interrupted("training interrupted; nothing was written", exit_code=code)
             batch = samples[order[i : i + batch_size]]  # [B, window + block, C]
             x, y = batch[:, :window], batch[:, window:]
             loss = _step(model, optimizer, loss_fn, x, y)
-            total += loss * len(batch)
-        train_loss = total / len(order)
+            total += loss.detach() * len(batch)
+        train_loss = total.item() / len(order)
         val_loss = evaluate_loss(model, samples, val_idx, window)
         if not (math.isfinite(train_loss) and math.isfinite(val_loss)):
             raise TrainingError(
@@ -139,7 +165,7 @@ def train(
     return result
 
 
-def _step(model, optimizer, loss_fn, x, y) -> float:
+def _step(model, optimizer, loss_fn, x, y) -> torch.Tensor:
     try:
         optimizer.zero_grad(set_to_none=True)
         loss = loss_fn(model(x), y)
@@ -148,16 +174,16 @@ def _step(model, optimizer, loss_fn, x, y) -> float:
         optimizer.step()
     except torch.OutOfMemoryError:
         raise TrainingError(f"out of memory on {x.device}; lower --batch-size or use --device cpu") from None
-    return loss.item()
+    return loss
 
 
 @torch.no_grad()
 def evaluate_loss(model: nn.Module, samples: torch.Tensor, idx: torch.Tensor, window: int, chunk: int = 4096) -> float:
     """Mean squared error of `model` over the samples at `idx` (eval mode, batched)."""
     model.eval()
-    total = 0.0
+    total = torch.zeros((), device=samples.device)
     for i in range(0, len(idx), chunk):
         batch = samples[idx[i : i + chunk]]
         pred = model(batch[:, :window])
-        total += torch.sum((pred - batch[:, window:]) ** 2).item() / pred[0].numel()
-    return total / max(1, len(idx))
+        total += torch.sum((pred - batch[:, window:]) ** 2) / pred[0].numel()
+    return total.item() / max(1, len(idx))
