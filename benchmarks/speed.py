@@ -132,7 +132,7 @@ def fit_cmd(bundle: Path, *extra: str, csv: Path = ETTH1) -> list[str]:
 def predict_latency(work: Path, repeats: int, quick: bool) -> Path:
     header("2. Predict latency")
     bundle = work / "etth1.tsfc"
-    cmd = fit_cmd(bundle, "--epochs", "1", *(["--max-windows", "2000"] if quick else []))
+    cmd = fit_cmd(bundle, "--epochs", "1", *(["--max-windows", "500"] if quick else []))
     wall = run(cmd)[0]
     figure("bundle fitted", f"{wall:.1f} s", show(cmd))
     predict = [PY, "-m", "tsfc", "predict", "--horizon", "12", "--bundle", str(bundle)]
@@ -202,53 +202,61 @@ def history(bundle: Path) -> list[dict]:
     return manifest["training"]["history"]
 
 
-def training(work: Path, quick: bool, repeats: int) -> None:
+def training(work: Path, quick: bool) -> None:
     header("3. Training throughput (ETTh1, defaults: gru, window 96, block 24, hidden 64, 2 layers, batch 64)")
     epochs = 2
-    limit = ["--max-windows", "3000"] if quick else []
+    limit = ["--max-windows", "1000"] if quick else []
     for features in ("none", "all"):
         feat = [] if features == "none" else ["--features", "all"]
         bundle = work / f"train-{features}.tsfc"
         fit = fit_cmd(bundle, "--epochs", str(epochs), "--patience", "0", *feat, *limit)
         bare = [PY, "-c", BARE_LOOP, str(ETTH1), features, str(epochs), "64", limit[1] if limit else "0"]
-        tsfc_epoch, bare_epoch, walls = [], [], []
-        for _ in range(repeats):
-            walls.append(run(fit)[0])
-            tsfc_epoch += [h["seconds"] for h in history(bundle)]
-            out = json.loads(run(bare)[1].stdout)
-            bare_epoch += out["seconds"]
-        windows = out["windows"]
+        wall = run(fit)[0]
+        tsfc_epoch = [h["seconds"] for h in history(bundle)]
+        out = json.loads(run(bare)[1].stdout)
+        bare_epoch, windows = out["seconds"], out["windows"]
         t, b = statistics.median(tsfc_epoch), statistics.median(bare_epoch)
         figure(f"features {features}: bare PyTorch loop", f"{b:.2f} s/epoch ({windows / b:.0f} windows/s), "
                f"median of {len(bare_epoch)} epochs", "python -c '<BARE_LOOP in benchmarks/speed.py>'")
         figure(f"features {features}: tsfc fit, per epoch incl. validation (training.history[*].seconds)",
                f"{t:.2f} s/epoch ({windows / t:.0f} windows/s) = {t / b:.3f} x bare (target <= 1.15)", show(fit))
-        figure(f"features {features}: tsfc fit, whole process", f"{statistics.median(walls):.1f} s for {epochs} epochs "
-               f"(= {statistics.median(walls) / (epochs * b):.2f} x the bare loop's {epochs} epochs; the rest is "
+        figure(f"features {features}: tsfc fit, whole process", f"{wall:.1f} s for {epochs} epochs "
+               f"(= {wall / (epochs * b):.2f} x the bare loop's {epochs} epochs; the rest is "
                "start-up, CSV reading, torch.optim's import of torch._dynamo, saving)")
 
 
-def sweeps(work: Path, quick: bool) -> None:
-    header("3b. Windows per second by batch size and threads (tsfc fit, 1 epoch of 4096 sampled windows)")
-    n = "1024" if quick else "4096"
+SWEEP = r'''
+import json, sys
+from tsfc.config import FitConfig
+from tsfc.pipeline import fit_csv
+
+csv, bundle, n, runs = sys.argv[1], sys.argv[2], int(sys.argv[3]), json.loads(sys.argv[4])
+for run in runs:
     # A small validation split keeps the epoch time about training, not validation.
-    common = ["--epochs", "1", "--max-windows", n, "--split", "0.88,0.02,0.1", "--patience", "0"]
-    bundle = work / "sweep.tsfc"
-    for bs in (32, 64, 128, 256, 512):
-        cmd = fit_cmd(bundle, *common, "--batch-size", str(bs))
-        run(cmd)
-        s = history(bundle)[0]["seconds"]
-        figure(f"batch {bs}", f"{int(n) / s:.0f} windows/s ({s:.2f} s/epoch)", show(cmd))
-    for hidden in ("64", "256"):
-        rates = {}
-        for threads in ("1", "2", "1", "2"):  # interleaved, twice
-            cmd = fit_cmd(bundle, *common, "--hidden", hidden)
-            cmd[cmd.index("--threads") + 1] = threads
-            run(cmd, threads=int(threads))
-            rates.setdefault(threads, []).append(int(n) / history(bundle)[0]["seconds"])
-        one, two = statistics.median(rates["1"]), statistics.median(rates["2"])
-        figure(f"hidden {hidden}: threads 1 vs 2", f"{one:.0f} vs {two:.0f} windows/s (2 threads = {two / one:.2f} x)",
-               show(cmd))
+    config = FitConfig(epochs=1, patience=0, max_windows=n, split=(0.88, 0.02, 0.1), **run)
+    seconds = []
+    fit_csv(csv, "OT", config, bundle, on_epoch=lambda stats: seconds.append(stats.seconds))
+    print(json.dumps({**run, "windows_per_s": n / seconds[0], "seconds": seconds[0]}), flush=True)
+'''
+
+
+def sweeps(work: Path, quick: bool) -> None:
+    n = 256 if quick else 4096
+    header(f"3b. Windows per second by batch size and threads (tsfc.pipeline.fit_csv, 1 epoch of {n} sampled windows)")
+    runs = [{"batch_size": bs, "threads": 1} for bs in (32, 64, 128, 256, 512)]
+    for hidden in (64,) if quick else (64, 256):
+        runs += [{"hidden": hidden, "threads": t} for t in (1, 2, 1, 2)]  # interleaved, twice
+    cmd = [PY, "-c", SWEEP, str(ETTH1), str(work / "sweep.tsfc"), str(n), json.dumps(runs)]
+    out = [json.loads(line) for line in run(cmd, threads=2)[1].stdout.splitlines()]
+    print(f"    `python -c '<SWEEP in benchmarks/speed.py>' (the same as tsfc fit --epochs 1 --max-windows {n} "
+          "--split 0.88,0.02,0.1 --batch-size B --threads T --hidden H)`")
+    for r in out[:5]:
+        figure(f"batch {r['batch_size']}", f"{r['windows_per_s']:.0f} windows/s ({r['seconds']:.2f} s/epoch)")
+    for hidden in sorted({r["hidden"] for r in out[5:]}):
+        rate = {t: statistics.median(r["windows_per_s"] for r in out[5:] if r["hidden"] == hidden and r["threads"] == t)
+                for t in (1, 2)}
+        figure(f"hidden {hidden}, batch 64: threads 1 vs 2",
+               f"{rate[1]:.0f} vs {rate[2]:.0f} windows/s (2 threads = {rate[2] / rate[1]:.2f} x)")
 
 
 # ----------------------------------------------------------------------------- 4. backtest
@@ -282,7 +290,7 @@ print(json.dumps({"origins": len(origins), "batched": t1 - t0, "per_origin": (t3
 
 def backtest(bundle: Path, quick: bool) -> None:
     header("4. Backtest throughput (stride 1, H=96, ETTh1 test split)")
-    sample = "100" if quick else "400"
+    sample = "30" if quick else "400"
     cmd = [PY, "-c", BACKTEST, str(bundle), str(ETTH1), "96", sample]
     r = json.loads(run(cmd)[1].stdout)
     loop = r["per_origin"] * r["origins"]
@@ -327,7 +335,7 @@ def make_csv(path: Path, rows: int) -> None:
 
 def memory(work: Path, quick: bool) -> None:
     header("5. Memory (fit --features all on generated hourly CSVs, 8 numeric columns)")
-    sizes = (100_000, 300_000) if quick else (100_000, 1_000_000, 3_000_000)
+    sizes = (20_000, 100_000) if quick else (100_000, 1_000_000, 3_000_000)
     extra = ["--epochs", "1", "--features", "all", "--hidden", "16", "--layers", "1", "--window", "24",
              "--max-windows", "20000", "--patience", "0"]
     for rows in sizes:
@@ -367,7 +375,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     only = set(args.only.split(",")) if args.only else None
     wanted = lambda name: only is None or name in only  # noqa: E731
-    repeats = 3 if args.quick else 7
+    repeats = 2 if args.quick else 7
     started = time.perf_counter()
     machine()
     if wanted("startup"):
@@ -376,7 +384,7 @@ def main() -> None:
     if wanted("predict") or (wanted("backtest") and not bundle.exists()):
         bundle = predict_latency(work, repeats, args.quick)
     if wanted("train"):
-        training(work, args.quick, 1 if args.quick else 2)
+        training(work, args.quick)
     if wanted("sweep"):
         sweeps(work, args.quick)
     if wanted("backtest"):

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from tsfc.errors import Interrupted, TrainingError, UsageError
+from tsfc.forecast import inference_chunk
 from tsfc.windows import sliding
 
 
@@ -178,9 +179,11 @@ def _step(model, optimizer, loss_fn, x, y) -> torch.Tensor:
 
 
 @torch.no_grad()
-def evaluate_loss(model: nn.Module, samples: torch.Tensor, idx: torch.Tensor, window: int, chunk: int = 4096) -> float:
-    """Mean squared error of `model` over the samples at `idx` (eval mode, batched)."""
+def evaluate_loss(model: nn.Module, samples: torch.Tensor, idx: torch.Tensor, window: int, chunk: int = 0) -> float:
+    """Mean squared error of `model` over the samples at `idx` (eval mode, `chunk` windows at a time;
+    0: `forecast.inference_chunk` of the samples' device)."""
     model.eval()
+    chunk = chunk or inference_chunk(samples.device)
     total = torch.zeros((), device=samples.device)
     for i in range(0, len(idx), chunk):
         batch = samples[idx[i : i + chunk]]
