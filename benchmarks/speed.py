@@ -328,7 +328,7 @@ def make_csv(path: Path, rows: int) -> None:
             vals = level + np.cumsum(rng.normal(size=(n, 8)), axis=0)
             level = vals[-1]
             frame = pd.DataFrame(vals, columns=[f"x{i}" for i in range(7)] + ["OT"])
-            frame.insert(0, "date", pd.date_range("1900-01-01", periods=rows, freq="h")[start:start + n])
+            frame.insert(0, "date", pd.date_range(pd.Timestamp("1900-01-01") + pd.Timedelta(hours=start), periods=n, freq="h"))
             frame.to_csv(handle, header=start == 0, index=False, float_format="%.4f")
     tmp.rename(path)
 
