@@ -65,3 +65,11 @@ def test_train_loss_is_reported_per_epoch():
                    lr=1e-2, patience=0, seed=0)
     assert [e.epoch for e in result.history] == [1, 2, 3]
     assert all(0 < e.train_loss < 1 and 0 < e.val_loss < 1 for e in result.history)
+
+
+@pytest.mark.parametrize("name", ["threads", "max_windows"])
+def test_negative_threads_or_max_windows_is_a_usage_error(name):
+    from tsfc.config import FitConfig
+
+    with pytest.raises(UsageError, match=f"--{name.replace('_', '-')} must be an integer >= 0"):
+        FitConfig(**{name: -1})
