@@ -46,8 +46,9 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-# Below this width a recurrent step is too small to split across cores: measured on ETTh1,
-# a second thread gains little and takes a core from everything else (benchmarks/speed.py).
+# Below this width a recurrent step is too small to split across cores. On a shared 2-core
+# machine (benchmarks/RESULTS.md) a second thread ran hidden 64 far slower (threads spin against
+# other processes) while hidden 256 gained 1.5x.
 PARALLEL_HIDDEN = 256
 
 
