@@ -125,8 +125,11 @@ def fit(
     highway: Annotated[bool, typer.Option("--highway/--no-highway", help="Linear path from window to forecast beside the network.")] = True,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = FIT.seed,
     device: Annotated[str, typer.Option("--device", help="auto, cpu, cuda or mps.")] = FIT.device,
+    threads: Annotated[int, typer.Option("--threads", help="CPU threads (0 = 1 below 256 hidden units, else every core).")] = 0,
+    max_windows: Annotated[
+        int, typer.Option("--max-windows", help="Train each epoch on a random sample of at most N windows (0 = all).")
+    ] = 0,
     bundle: BundleOpt = Path("model.tsfc"),
-    threads: Annotated[int, typer.Option("--threads", min=0, help="CPU threads for training (0 = automatic).")] = 0,
     wait: Annotated[bool, typer.Option("--wait", help="Wait for another run writing the same bundle.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     sep: SepOpt = None,
@@ -150,7 +153,7 @@ def fit(
         config = FitConfig(
             model=model, window=window, block=block, hidden=hidden, layers=layers, dropout=dropout,
             epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, patience=patience, split=parse_split(split),
-            seed=seed, device=device, norm=norm, highway=highway,
+            seed=seed, device=device, norm=norm, highway=highway, threads=threads, max_windows=max_windows,
         )
         feature_arg = _parse_features(features)
         from tsfc.pipeline import fit_csv
@@ -161,7 +164,7 @@ def fit(
                 features=feature_arg, date_col=date_col,
                 read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
                 on_series=lambda s: [note(n) for n in s.notes],
-                on_epoch=reporter.update, should_stop=stop.requested, wait=wait, threads=threads,
+                on_epoch=reporter.update, should_stop=stop.requested, wait=wait,
                 on_note=note,
             )
     except BaseException as exc:  # noqa: BLE001 - every failure becomes one line and an exit code

@@ -34,6 +34,8 @@ class FitConfig:
         device: ``auto``, ``cpu``, ``cuda`` or ``mps``.
         norm: per-window normalisation; ``last`` subtracts each window's last value.
         highway: add a linear path from the window to the output block beside the network.
+        threads: CPU threads for torch (0: one for small networks, every core for wide ones).
+        max_windows: train each epoch on a random sample of at most this many windows (0: all).
     """
 
     model: str = "gru"
@@ -52,6 +54,8 @@ class FitConfig:
     device: str = "auto"
     norm: str = "last"
     highway: bool = True
+    threads: int = 0
+    max_windows: int = 0
 
     def __post_init__(self) -> None:
         self.split = tuple(float(s) for s in self.split)
@@ -71,6 +75,10 @@ class FitConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise UsageError(f"--{name.replace('_', '-')} must be an integer >= 1, got {value!r}")
+        for name in ("threads", "max_windows"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 0:
+                raise UsageError(f"--{name.replace('_', '-')} must be an integer >= 0 (0 = automatic), got {value!r}")
         if self.patience < 0:
             raise UsageError(f"--patience must be >= 0, got {self.patience}")
         if not (math.isfinite(self.lr) and self.lr > 0):

@@ -7,6 +7,17 @@ from torch import nn
 
 from tsfc.windows import sliding
 
+# Windows per forward pass when only predicting. On a CPU a recurrent layer over a few hundred
+# windows keeps its per-step working set in cache; thousands at once ran 1.5-2x slower per
+# window (benchmarks/speed.py, ETTh1). A GPU wants the largest batch that fits.
+CPU_CHUNK = 256
+GPU_CHUNK = 8192
+
+
+def inference_chunk(device: torch.device) -> int:
+    """Windows per forward pass for batched inference on `device`."""
+    return CPU_CHUNK if device.type == "cpu" else GPU_CHUNK
+
 
 @torch.no_grad()
 def roll(model: nn.Module, context: torch.Tensor, horizon: int) -> torch.Tensor:
@@ -34,17 +45,19 @@ def roll(model: nn.Module, context: torch.Tensor, horizon: int) -> torch.Tensor:
 
 @torch.no_grad()
 def backtest(
-    model: nn.Module, series: torch.Tensor, origins: torch.Tensor, window: int, horizon: int, chunk: int = 8192
+    model: nn.Module, series: torch.Tensor, origins: torch.Tensor, window: int, horizon: int, chunk: int = 0
 ) -> torch.Tensor:
     """Rolling-origin forecasts: for each origin row o, forecast rows [o, o + horizon) from [o - window, o).
 
     Args:
         series: scaled data [rows, C] on the model's device.
         origins: row indices [N] with window <= o.
+        chunk: origins per batch (0: `inference_chunk` of the series' device).
 
     Returns:
         Scaled forecasts [N, horizon, C].
     """
+    chunk = chunk or inference_chunk(series.device)
     contexts = sliding(series, window)  # [rows - window + 1, window, C], a view
     out = [roll(model, contexts[origins[i : i + chunk] - window], horizon) for i in range(0, len(origins), chunk)]
     return torch.cat(out, dim=0)

@@ -143,7 +143,7 @@ def _train(values, scaler, split, config, block, threads, on_epoch, should_stop,
     from tsfc.errors import OutOfMemory
 
     device = train.choose_device(config.device)
-    train.set_threads(threads, config.hidden)
+    train.set_threads(threads or config.threads, config.hidden)
     try:
         return _train_on(device, values, scaler, split, config, block, on_epoch, should_stop)
     except (OutOfMemory, torch.OutOfMemoryError) as exc:  # the latter: moving data, validation
@@ -189,6 +189,7 @@ def _train_on(device, values, scaler, split, config, block, on_epoch, should_sto
         weight_decay=config.weight_decay,
         patience=config.patience,
         seed=config.seed,
+        max_windows=config.max_windows,
         on_epoch=on_epoch,
         should_stop=should_stop,
     )

@@ -1,7 +1,7 @@
-"""MinMax scaling with scikit-learn's semantics, applied without scikit-learn.
+"""MinMax scaling with scikit-learn's `MinMaxScaler` semantics, in numpy alone.
 
-`fit` uses scikit-learn's `MinMaxScaler`; the learned parameters are plain arrays
-that the bundle stores, so `predict` applies them with numpy alone.
+scikit-learn is not imported: it adds one to two seconds to every `fit` for two
+reductions. The learned parameters are plain arrays that the bundle stores.
 """
 
 from __future__ import annotations
@@ -24,10 +24,8 @@ class MinMaxScaling:
     @classmethod
     def fit(cls, values: np.ndarray) -> "MinMaxScaling":
         """Learn per-column minimum and maximum from `values` [rows, columns]."""
-        from sklearn.preprocessing import MinMaxScaler
-
-        scaler = MinMaxScaler().fit(values)
-        return cls(scaler.data_min_.astype(np.float64), scaler.data_max_.astype(np.float64))
+        # nanmin/nanmax: like scikit-learn, missing values are ignored when fitting.
+        return cls(np.nanmin(values, axis=0).astype(np.float64), np.nanmax(values, axis=0).astype(np.float64))
 
     @property
     def scale_(self) -> np.ndarray:

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from tsfc.errors import Interrupted, OutOfMemory, TrainingError, UsageError
+from tsfc.forecast import inference_chunk
 from tsfc.windows import sliding
 
 
@@ -45,14 +46,21 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def set_threads(threads: int, hidden: int) -> int:
-    """Set torch's CPU threads; 0 chooses: 1 below 256 hidden units, else up to 4 cores.
+# Below this width a recurrent step is too small to split across cores. On a shared 2-core
+# machine (benchmarks/RESULTS.md) a second thread ran hidden 64 far slower (threads spin against
+# other processes) while hidden 256 gained 1.5x.
+PARALLEL_HIDDEN = 256
 
-    Recurrent steps on a small hidden state are too short to split across threads: more
-    threads only add synchronisation, and on a busy machine they spin against other work.
+
+def set_threads(threads: int, hidden: int) -> int:
+    """Set torch's CPU threads: `threads`, or with 0 one thread for small networks, else every core.
+
+    Returns:
+        The number of threads now in use.
     """
-    if threads <= 0:
-        threads = 1 if hidden < 256 else max(1, min(4, os.cpu_count() or 1))
+    if threads == 0:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        threads = 1 if hidden < PARALLEL_HIDDEN else cores
     torch.set_num_threads(threads)
     return threads
 
@@ -86,6 +94,7 @@ def train(
     weight_decay: float = 0.0,
     patience: int,
     seed: int,
+    max_windows: int = 0,
     on_epoch: Callable[[EpochStats], None] | None = None,
     should_stop: Callable[[], int | None] | None = None,
 ) -> TrainResult:
@@ -95,6 +104,8 @@ def train(
         model: maps [B, window, C] to [B, block, C]; already on the device of `series`.
         series: scaled data [rows, C] on the training device.
         train_starts, val_starts: window start rows of training and validation samples.
+        max_windows: if > 0, each epoch trains on a fresh random sample of at most this many
+            training windows (long series: shorter epochs, so early stopping reacts sooner).
         on_epoch: called after each epoch with its statistics.
         should_stop: polled before every batch; a non-None exit code stops training.
 
@@ -120,16 +131,20 @@ def train(
     for epoch in range(1, epochs + 1):
         t0 = time.perf_counter()
         model.train()
-        order = train_idx[torch.randperm(len(train_idx), generator=generator)].to(series.device)
-        total = 0.0
+        order = train_idx[torch.randperm(len(train_idx), generator=generator)]
+        if max_windows:
+            order = order[:max_windows]
+        order = order.to(series.device)
+        # Summed on the device and read once per epoch: a per-batch .item() would stall a GPU.
+        total = torch.zeros((), device=series.device)
         for i in range(0, len(order), batch_size):
             if should_stop is not None and (code := should_stop()) is not None:
                 raise Interrupted("training interrupted; nothing was written", exit_code=code)
             batch = samples[order[i : i + batch_size]]  # [B, window + block, C]
             x, y = batch[:, :window], batch[:, window:]
             loss = _step(model, optimizer, loss_fn, x, y)
-            total += loss * len(batch)
-        train_loss = total / len(order)
+            total += loss.detach() * len(batch)
+        train_loss = total.item() / len(order)
         val_loss = evaluate_loss(model, samples, val_idx, window)
         if not (math.isfinite(train_loss) and math.isfinite(val_loss)):
             raise TrainingError(
@@ -155,7 +170,7 @@ def train(
     return result
 
 
-def _step(model, optimizer, loss_fn, x, y) -> float:
+def _step(model, optimizer, loss_fn, x, y) -> torch.Tensor:
     try:
         optimizer.zero_grad(set_to_none=True)
         loss = loss_fn(model(x), y)
@@ -164,16 +179,18 @@ def _step(model, optimizer, loss_fn, x, y) -> float:
         optimizer.step()
     except torch.OutOfMemoryError:
         raise OutOfMemory(f"out of memory on {x.device}; lower --batch-size or use --device cpu") from None
-    return loss.item()
+    return loss
 
 
 @torch.no_grad()
-def evaluate_loss(model: nn.Module, samples: torch.Tensor, idx: torch.Tensor, window: int, chunk: int = 4096) -> float:
-    """Mean squared error of `model` over the samples at `idx` (eval mode, batched)."""
+def evaluate_loss(model: nn.Module, samples: torch.Tensor, idx: torch.Tensor, window: int, chunk: int = 0) -> float:
+    """Mean squared error of `model` over the samples at `idx` (eval mode, `chunk` windows at a time;
+    0: `forecast.inference_chunk` of the samples' device)."""
     model.eval()
-    total = 0.0
+    chunk = chunk or inference_chunk(samples.device)
+    total = torch.zeros((), device=samples.device)
     for i in range(0, len(idx), chunk):
         batch = samples[idx[i : i + chunk]]
         pred = model(batch[:, :window])
-        total += torch.sum((pred - batch[:, window:]) ** 2).item() / pred[0].numel()
-    return total / max(1, len(idx))
+        total += torch.sum((pred - batch[:, window:]) ** 2) / pred[0].numel()
+    return total.item() / max(1, len(idx))

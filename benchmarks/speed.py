@@ -1,0 +1,430 @@
+"""Speed and memory figures for tsfc (issue 5), each printed with the command that produced it.
+
+Run from the repository root:
+
+    python benchmarks/speed.py            # full run, under 15 minutes on 2 cores
+    python benchmarks/speed.py --quick    # smoke run, about 2 minutes
+
+Every figure is a ratio against a baseline measured in the same run, interleaved and
+repeated (medians), so a busy machine moves both sides alike. Child processes run with
+one torch thread (OMP_NUM_THREADS=1, --threads 1) except in the threads sweep.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = sys.executable
+ETTH1 = ROOT.parent / "shared" / "data" / "ETTh1.csv"
+FORBIDDEN = ("torch", "pandas", "sklearn", "matplotlib")
+
+
+def env(threads: int = 1) -> dict:
+    e = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    e.pop("TSFC_BUNDLE", None)
+    return e
+
+
+def show(cmd: list[str]) -> str:
+    return " ".join(shlex.quote(c) for c in cmd).replace(PY, "python")
+
+
+def run(cmd: list[str], threads: int = 1, check: bool = True) -> tuple[float, subprocess.CompletedProcess]:
+    """Run `cmd`; return (wall seconds, the completed process)."""
+    t0 = time.perf_counter()
+    done = subprocess.run(cmd, env=env(threads), capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if check and done.returncode != 0:
+        raise SystemExit(f"failed ({done.returncode}): {show(cmd)}\n{done.stderr[-2000:]}")
+    return wall, done
+
+
+def peak_rss(cmd: list[str]) -> tuple[float, int]:
+    """(wall seconds, peak RSS in bytes) of `cmd`, read from its own rusage with os.wait4."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env(1), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed ({os.waitstatus_to_exitcode(status)}): {show(cmd)}")
+    return wall, usage.ru_maxrss * 1024
+
+
+def interleaved(cmds: dict[str, list[str]], repeats: int) -> dict[str, float]:
+    """Median wall seconds of each command, run round-robin `repeats` times (after one warm-up round)."""
+    times: dict[str, list[float]] = {name: [] for name in cmds}
+    for r in range(repeats + 1):
+        for name, cmd in cmds.items():
+            wall = run(cmd)[0]
+            if r:
+                times[name].append(wall)
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+def header(title: str) -> None:
+    print(f"\n## {title}", flush=True)
+
+
+def figure(label: str, value: str, cmd: str | None = None) -> None:
+    print(f"- {label}: {value}" + (f"\n    `{cmd}`" if cmd else ""), flush=True)
+
+
+def machine() -> None:
+    cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")), "?")
+    import torch
+
+    print(f"# tsfc speed ({time.strftime('%Y-%m-%d %H:%M %Z')})")
+    print(f"machine: nproc {os.cpu_count()}, {cpu}, python {platform.python_version()}, torch {torch.__version__}, "
+          f"load average {open('/proc/loadavg').read().split()[:3]}")
+
+
+# ----------------------------------------------------------------------------- 1. start-up
+
+HELP_CHECK = (
+    "import sys\n"
+    "from tsfc.cli import app\n"
+    "import typer.main\n"
+    "names = [c.name or c.callback.__name__ for c in app.registered_commands]\n"
+    "for args in [['--help']] + [[n, '--help'] for n in names]:\n"
+    "    try:\n"
+    "        app(args, standalone_mode=False, prog_name='tsfc')\n"
+    "    except SystemExit:\n"
+    "        pass\n"
+    f"print(sorted(m for m in {FORBIDDEN!r} if m in sys.modules))\n"
+)
+
+
+def startup(repeats: int) -> None:
+    header("1. Start-up")
+    cmd = [PY, "-c", HELP_CHECK]
+    _, done = run(cmd)
+    figure("heavy modules imported by --help and every command's --help", done.stdout.strip().splitlines()[-1],
+           "python -c '<tests/test_startup.py check>'")
+    script = Path(PY).parent / "tsfc"
+    cmds = {"python -c pass": [PY, "-c", "pass"], "python -m tsfc --help": [PY, "-m", "tsfc", "--help"],
+            "python -m tsfc predict --help": [PY, "-m", "tsfc", "predict", "--help"]}
+    if script.exists():
+        cmds["tsfc --help (console script)"] = [str(script), "--help"]
+    med = interleaved(cmds, repeats)
+    base = med["python -c pass"]
+    for name, seconds in med.items():
+        figure(name, f"{seconds:.3f} s median of {repeats} ({seconds / base:.1f} x python -c pass)", name)
+
+
+# ----------------------------------------------------------------------------- 2. predict latency
+
+
+def fit_cmd(bundle: Path, *extra: str, csv: Path = ETTH1) -> list[str]:
+    return [PY, "-m", "tsfc", "fit", str(csv), "--target", "OT", "--threads", "1", "-q", "--bundle", str(bundle), *extra]
+
+
+def predict_latency(work: Path, repeats: int, quick: bool) -> Path:
+    header("2. Predict latency")
+    bundle = work / "etth1.tsfc"
+    cmd = fit_cmd(bundle, "--epochs", "1", *(["--max-windows", "500"] if quick else []))
+    wall = run(cmd)[0]
+    figure("bundle fitted", f"{wall:.1f} s", show(cmd))
+    predict = [PY, "-m", "tsfc", "predict", "--horizon", "12", "--bundle", str(bundle)]
+    base = [PY, "-c", "import torch, pandas"]
+    cmds = {"predict": predict, "import": base}
+    script = Path(PY).parent / "tsfc"
+    if script.exists():
+        cmds["script"] = [str(script), *predict[3:]]
+    med = interleaved(cmds, repeats)
+    figure("baseline", f"{med['import']:.3f} s median of {repeats}", show(base))
+    figure("predict", f"{med['predict']:.3f} s = {med['predict'] / med['import']:.2f} x baseline (target <= 1.3)",
+           show(predict))
+    if "script" in med:
+        figure("predict (console script)", f"{med['script']:.3f} s = {med['script'] / med['import']:.2f} x baseline",
+               show(cmds["script"]))
+    _, done = run([PY, "-c", "import sys, runpy; sys.argv = ['tsfc', 'predict', '-H', '12', '-b', %r]\n"
+                      "try: runpy.run_module('tsfc', run_name='__main__')\nexcept SystemExit: pass\n"
+                      "print(sorted(m for m in ('sklearn', 'scipy', 'matplotlib', 'torch._dynamo', 'sympy') "
+                      "if m in sys.modules), file=sys.stderr)" % str(bundle)])
+    figure("predict imports of sklearn, scipy, matplotlib, torch._dynamo, sympy", done.stderr.strip().splitlines()[-1])
+    return bundle
+
+
+# ----------------------------------------------------------------------------- 3. training throughput
+
+PAIRED = r'''
+import json, sys, time
+import torch
+from torch import nn
+torch.set_num_threads(1)
+from tsfc.data import load_csv
+from tsfc.models import Forecaster, NetConfig
+from tsfc.scaling import MinMaxScaling
+from tsfc.train import train
+from tsfc.windows import Split, sample_starts, sliding
+
+csv, features, rounds, max_windows = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+values = load_csv(csv, "OT", features=None if features == "none" else "all").values
+split = Split.from_fractions(len(values), (0.7, 0.1, 0.2))
+series = torch.from_numpy(MinMaxScaling.fit(values[: split.train_end]).transform(values))
+window, block, batch = 96, 24, 64
+train_starts, val_starts = sample_starts(split, window, block)
+cfg = NetConfig("gru", values.shape[1], window, block, hidden=64, layers=2)
+torch.manual_seed(0)
+tsfc_net, bare_net = Forecaster(cfg), Forecaster(cfg)
+
+# The bare loop: the same windows, model, batch size, loss, clipping and Adam step; nothing else.
+samples = series.unfold(0, window + block, 1).transpose(1, 2)  # [n, W + K, C]
+starts = torch.tensor(train_starts)
+opt = torch.optim.Adam(bare_net.parameters(), lr=1e-3)
+loss_fn = nn.MSELoss()
+
+def bare_epoch():
+    bare_net.train()
+    order = starts[torch.randperm(len(starts))]
+    if max_windows:
+        order = order[:max_windows]
+    for i in range(0, len(order), batch):
+        b = samples[order[i:i + batch]]
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(bare_net(b[:, :window]), b[:, window:])
+        loss.backward()
+        nn.utils.clip_grad_norm_(bare_net.parameters(), 1.0)
+        opt.step()
+    return len(order)
+
+def tsfc_epoch(seed):
+    # tsfc's loop as fit runs it: shuffling, stop polling, validation, best-state copies, callback.
+    train(tsfc_net, series, train_starts, val_starts, window=window, block=block, epochs=1, batch_size=batch,
+          lr=1e-3, patience=5, seed=seed, max_windows=max_windows, on_epoch=lambda stats: None,
+          should_stop=lambda: None)
+
+out = {"bare": [], "tsfc": [], "bare_cpu": [], "tsfc_cpu": []}
+for r in range(rounds):
+    for name in (("bare", "tsfc") if r % 2 == 0 else ("tsfc", "bare")):
+        w0, c0 = time.perf_counter(), time.process_time()
+        if name == "bare":
+            out["windows"] = bare_epoch()
+        else:
+            tsfc_epoch(r)
+        out[name].append(time.perf_counter() - w0)
+        out[name + "_cpu"].append(time.process_time() - c0)
+print(json.dumps(out))
+'''
+
+
+def history(bundle: Path) -> list[dict]:
+    manifest = json.loads(run([PY, "-m", "tsfc", "info", "--json", "--bundle", str(bundle)])[1].stdout)
+    return manifest["training"]["history"]
+
+
+def training(work: Path, quick: bool) -> None:
+    header("3. Training throughput (ETTh1, defaults: gru, window 96, block 24, hidden 64, 2 layers, batch 64)")
+    if quick:
+        print("(quick: epochs of 500 windows, so validation over 1742 windows weighs about 20x more than at the "
+              "defaults; the ratios are not the figures)")
+    epochs, rounds = 2, (2 if quick else 3)
+    limit = ["--max-windows", "500"] if quick else []
+    med = statistics.median
+    for features in ("none", "all"):
+        feat = [] if features == "none" else ["--features", "all"]
+        paired = [PY, "-c", PAIRED, str(ETTH1), features, str(rounds), limit[1] if limit else "0"]
+        r = json.loads(run(paired)[1].stdout)
+        n, b, t = r["windows"], med(r["bare"]), med(r["tsfc"])
+        figure(f"features {features}: bare PyTorch loop", f"{b:.2f} s/epoch ({n / b:.0f} windows/s, "
+               f"CPU {med(r['bare_cpu']):.2f} s), median of {rounds} epochs",
+               "python -c '<PAIRED in benchmarks/speed.py>' (one process, epochs alternating)")
+        figure(f"features {features}: tsfc train() incl. validation, same process",
+               f"{t:.2f} s/epoch ({n / t:.0f} windows/s, CPU {med(r['tsfc_cpu']):.2f} s) = {t / b:.3f} x bare wall, "
+               f"{med(r['tsfc_cpu']) / med(r['bare_cpu']):.3f} x bare CPU (target <= 1.15)")
+        bundle = work / f"train-{features}.tsfc"
+        fit = fit_cmd(bundle, "--epochs", str(epochs), "--patience", "0", *feat, *limit)
+        wall = run(fit)[0]
+        e = med(h["seconds"] for h in history(bundle))
+        figure(f"features {features}: tsfc fit, per epoch incl. validation (training.history[*].seconds)",
+               f"{e:.2f} s/epoch ({n / e:.0f} windows/s) = {e / b:.3f} x the bare loop above (separate processes, "
+               "not interleaved)", show(fit))
+        figure(f"features {features}: tsfc fit, whole process", f"{wall:.1f} s for {epochs} epochs "
+               f"(= {wall / (epochs * b):.2f} x the bare loop's {epochs} epochs; the rest is "
+               "start-up, CSV reading, torch.optim's import of torch._dynamo, saving)")
+
+
+SWEEP = r'''
+import json, sys
+from tsfc.config import FitConfig
+from tsfc.pipeline import fit_csv
+
+csv, bundle, n, runs = sys.argv[1], sys.argv[2], int(sys.argv[3]), json.loads(sys.argv[4])
+for run in runs:
+    # A small validation split keeps the epoch time about training, not validation.
+    config = FitConfig(epochs=1, patience=0, max_windows=n, split=(0.88, 0.02, 0.1), **run)
+    seconds = []
+    fit_csv(csv, "OT", config, bundle, on_epoch=lambda stats: seconds.append(stats.seconds))
+    print(json.dumps({**run, "windows_per_s": n / seconds[0], "seconds": seconds[0]}), flush=True)
+'''
+
+
+def sweeps(work: Path, quick: bool) -> None:
+    n = 256 if quick else 4096
+    header(f"3b. Windows per second by batch size and threads (tsfc.pipeline.fit_csv, 1 epoch of {n} sampled windows)")
+    runs = [{"batch_size": bs, "threads": 1} for bs in (32, 64, 128, 256, 512)]
+    for hidden in (64,) if quick else (64, 256):
+        runs += [{"hidden": hidden, "threads": t} for t in (1, 2, 1, 2)]  # interleaved, twice
+    cmd = [PY, "-c", SWEEP, str(ETTH1), str(work / "sweep.tsfc"), str(n), json.dumps(runs)]
+    out = [json.loads(line) for line in run(cmd, threads=2)[1].stdout.splitlines()]
+    print(f"    `python -c '<SWEEP in benchmarks/speed.py>' (the same as tsfc fit --epochs 1 --max-windows {n} "
+          "--split 0.88,0.02,0.1 --batch-size B --threads T --hidden H)`")
+    for r in out[:5]:
+        figure(f"batch {r['batch_size']}", f"{r['windows_per_s']:.0f} windows/s ({r['seconds']:.2f} s/epoch)")
+    for hidden in sorted({r["hidden"] for r in out[5:]}):
+        rate = {t: statistics.median(r["windows_per_s"] for r in out[5:] if r["hidden"] == hidden and r["threads"] == t)
+                for t in (1, 2)}
+        figure(f"hidden {hidden}, batch 64: threads 1 vs 2",
+               f"{rate[1]:.0f} vs {rate[2]:.0f} windows/s (2 threads = {rate[2] / rate[1]:.2f} x)")
+
+
+# ----------------------------------------------------------------------------- 4. backtest
+
+BACKTEST = r'''
+import json, sys, time
+import torch
+torch.set_num_threads(1)
+from tsfc.data import load_csv
+from tsfc.forecast import backtest, roll
+from tsfc.pipeline import load_bundle
+from tsfc.windows import Split
+
+bundle, csv, horizon, sample = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+loaded = load_bundle(bundle)
+values = load_csv(csv, "OT").values
+series = torch.from_numpy(loaded.scaler.transform(values))
+split = Split.from_fractions(len(values), (0.7, 0.1, 0.2))
+origins = torch.arange(split.val_end, len(values) - horizon + 1)
+w = loaded.window
+t0 = time.perf_counter(); batched = backtest(loaded.net, series, origins, w, horizon); t1 = time.perf_counter()
+picked = origins[torch.linspace(0, len(origins) - 1, sample).long()]
+t2 = time.perf_counter()
+for o in picked.tolist():
+    one = roll(loaded.net, series[o - w:o][None], horizon)
+t3 = time.perf_counter()
+same = torch.allclose(one[0], batched[-1], atol=1e-5)
+print(json.dumps({"origins": len(origins), "batched": t1 - t0, "per_origin": (t3 - t2) / sample, "sample": sample, "same": same}))
+'''
+
+
+def backtest(bundle: Path, quick: bool) -> None:
+    header("4. Backtest throughput (stride 1, H=96, ETTh1 test split)")
+    sample = "30" if quick else "400"
+    cmd = [PY, "-c", BACKTEST, str(bundle), str(ETTH1), "96", sample]
+    r = json.loads(run(cmd)[1].stdout)
+    loop = r["per_origin"] * r["origins"]
+    figure("batched forecast.backtest", f"{r['batched']:.2f} s for {r['origins']} forecasts "
+           f"({r['origins'] / r['batched']:.0f} forecasts/s)", "python -c '<BACKTEST in benchmarks/speed.py>'")
+    figure("origin by origin (forecast.roll per origin)", f"{r['per_origin'] * 1000:.1f} ms each, timed on "
+           f"{r['sample']} origins spread over the split: {loop:.1f} s for all {r['origins']}")
+    figure("speed-up of the batched roll", f"{loop / r['batched']:.0f} x (target >= 20); last forecast identical: {r['same']}")
+    probe = run([PY, "-m", "tsfc", "evaluate", "--help"], check=False)[1]
+    if probe.returncode == 0:
+        cmd = [PY, "-m", "tsfc", "evaluate", "--horizon", "96", "--bundle", str(bundle)]
+        wall, done = run(cmd, check=False)
+        figure("tsfc evaluate command", f"{wall:.2f} s whole process (exit {done.returncode})", show(cmd))
+    else:
+        figure("tsfc evaluate command", "not in this tree; timed through tsfc.forecast.backtest above")
+
+
+# ----------------------------------------------------------------------------- 5. memory
+
+
+def make_csv(path: Path, rows: int) -> None:
+    """Hourly timestamps and 8 numeric columns (random walks), written in chunks."""
+    if path.exists():
+        return
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    level = np.zeros(8)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w") as handle:
+        chunk = 250_000
+        for start in range(0, rows, chunk):
+            n = min(chunk, rows - start)
+            vals = level + np.cumsum(rng.normal(size=(n, 8)), axis=0)
+            level = vals[-1]
+            frame = pd.DataFrame(vals, columns=[f"x{i}" for i in range(7)] + ["OT"])
+            frame.insert(0, "date", pd.date_range(pd.Timestamp("1900-01-01") + pd.Timedelta(hours=start), periods=n, freq="h"))
+            frame.to_csv(handle, header=start == 0, index=False, float_format="%.4f")
+    tmp.rename(path)
+
+
+def memory(work: Path, quick: bool) -> None:
+    header("5. Memory (fit --features all on generated hourly CSVs, 8 numeric columns)")
+    sizes = (20_000, 100_000) if quick else (100_000, 1_000_000, 3_000_000)
+    extra = ["--epochs", "1", "--features", "all", "--hidden", "16", "--layers", "1", "--window", "24",
+             "--max-windows", "20000", "--patience", "0"]
+    for rows in sizes:
+        csv = work / f"gen-{rows}.csv"
+        make_csv(csv, rows)
+        cmd = fit_cmd(work / "mem.tsfc", *extra, csv=csv)
+        wall, rss = peak_rss(cmd)
+        size = csv.stat().st_size
+        figure(f"{rows:,} rows ({size / 2**20:.0f} MiB CSV)", f"peak RSS {rss / 2**20:.0f} MiB "
+               f"({rss / size:.2f} x file size), {wall:.0f} s (target <= 1536 MiB at 1M rows)", show(cmd))
+
+
+# ----------------------------------------------------------------------------- 6. GPU
+
+
+def gpu() -> None:
+    header("6. GPU")
+    import torch
+
+    if not torch.cuda.is_available():
+        figure("GPU", "GPU figures pending: no GPU machine in this session")
+        return
+    bundle = Path(tempfile.mkdtemp()) / "gpu.tsfc"
+    cmd = [PY, "-m", "tsfc", "fit", str(ETTH1), "--target", "OT", "--epochs", "2", "--patience", "0",
+           "--device", "cuda", "-q", "--bundle", str(bundle)]
+    run(cmd)
+    figure("fit on cuda", f"{statistics.median(h['seconds'] for h in history(bundle)):.2f} s/epoch", show(cmd))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smoke run: fewer repeats, smaller inputs")
+    parser.add_argument("--work", type=Path, help="directory for bundles and generated CSVs (default: a temp dir)")
+    parser.add_argument("--only", help="comma list of sections to run: startup,predict,train,sweep,backtest,memory,gpu")
+    args = parser.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="tsfc-speed-"))
+    work.mkdir(parents=True, exist_ok=True)
+    only = set(args.only.split(",")) if args.only else None
+    wanted = lambda name: only is None or name in only  # noqa: E731
+    repeats = 2 if args.quick else 7
+    started = time.perf_counter()
+    machine()
+    if wanted("startup"):
+        startup(repeats)
+    bundle = work / "etth1.tsfc"
+    if wanted("predict") or (wanted("backtest") and not bundle.exists()):
+        bundle = predict_latency(work, repeats, args.quick)
+    if wanted("train"):
+        training(work, args.quick)
+    if wanted("sweep"):
+        sweeps(work, args.quick)
+    if wanted("backtest"):
+        backtest(bundle, args.quick)
+    if wanted("memory"):
+        memory(work, args.quick)
+    if wanted("gpu"):
+        gpu()
+    print(f"\nbenchmark took {time.perf_counter() - started:.0f} s; work dir {work}")
+
+
+if __name__ == "__main__":
+    main()
