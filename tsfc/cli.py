@@ -6,6 +6,7 @@ so `tsfc --help` stays instant.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -149,7 +150,7 @@ def fit(
     from tsfc.config import FitConfig, parse_split
     from tsfc.signals import StopSignals
 
-    try:
+    with _reported():
         config = FitConfig(
             model=model, window=window, block=block, hidden=hidden, layers=layers, dropout=dropout,
             epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, patience=patience, split=parse_split(split),
@@ -167,8 +168,6 @@ def fit(
                 on_epoch=reporter.update, should_stop=stop.requested, wait=wait,
                 on_note=note,
             )
-    except BaseException as exc:  # noqa: BLE001 - every failure becomes one line and an exit code
-        _fail(exc)
     if not quiet:
         print(
             f"wrote {summary.bundle}: {config.model} on {summary.rows} rows x {len(summary.columns)} columns, "
@@ -212,7 +211,7 @@ def predict(
 
     Example: tsfc predict --data newer.csv --horizon 24 --output forecast.csv
     """
-    try:
+    with _reported():
         kind = _resolve_format(fmt, output, sys.stdout.isatty())
         from tsfc.pipeline import predict as run_predict
 
@@ -234,9 +233,16 @@ def predict(
             sys.stdout.flush()
         for n in result.notes:  # after the output: a failure to write prints only its error
             note(n)
+
+
+@contextlib.contextmanager
+def _reported():
+    """Turn every failure inside into one stderr line and its exit code; a closed pipe exits quietly."""
+    try:
+        yield
     except BrokenPipeError:
         _quiet_broken_pipe()
-    except BaseException as exc:  # noqa: BLE001
+    except BaseException as exc:  # noqa: BLE001 - every failure becomes one line and an exit code
         _fail(exc)
 
 
@@ -256,7 +262,7 @@ def info(
 
     Example: tsfc info --bundle model.tsfc --json
     """
-    try:
+    with _reported():
         from tsfc.pipeline import describe
 
         manifest = describe(bundle)
@@ -268,10 +274,6 @@ def info(
             from rich.console import Console
 
             Console().print(_info_table(manifest))
-    except BrokenPipeError:
-        _quiet_broken_pipe()
-    except BaseException as exc:  # noqa: BLE001
-        _fail(exc)
 
 
 @app.command()
@@ -305,7 +307,7 @@ def evaluate(
 
     Example: tsfc evaluate newer.csv --horizon 24 --stride 6 --json --fail-if-worse-than seasonal_naive
     """
-    try:
+    with _reported():
         from tsfc.pipeline import check_baseline_name, check_gate, evaluate as run_evaluate
 
         if fail_if_worse_than is not None:
@@ -319,10 +321,6 @@ def evaluate(
         _report_evaluation(result, as_json, output)
         if fail_if_worse_than is not None:
             check_gate(result, fail_if_worse_than)
-    except BrokenPipeError:
-        _quiet_broken_pipe()
-    except BaseException as exc:  # noqa: BLE001
-        _fail(exc)
 
 
 @app.command()
@@ -364,7 +362,7 @@ def plot(
 
     Example: tsfc plot --data newer.csv --horizon 48 --history 336 --output next-two-days.svg
     """
-    try:
+    with _reported():
         from tsfc.plotting import plot as draw
 
         result = draw(
@@ -375,8 +373,6 @@ def plot(
         for n in result.notes:
             note(n)
         print(result.path)
-    except BaseException as exc:  # noqa: BLE001
-        _fail(exc)
 
 
 def _parse_leads(text: str | None) -> list[int] | None:
