@@ -144,6 +144,17 @@ def test_csv_without_rows_after_validation_is_exit_3(fitted, tmp_path):
         evaluate(fitted / "model.tsfc", data=hourly_csv(tmp_path / "short.csv", rows=405))
 
 
+def test_threads_change_the_speed_not_the_report(fitted):
+    one = evaluate_json("--threads", "1", cwd=fitted)
+    two = evaluate_json("--threads", "2", cwd=fitted)
+    assert one == two
+
+
+def test_negative_threads_is_exit_2(fitted):
+    done = tsfc("evaluate", "--threads", "-1", cwd=fitted)
+    assert done.returncode == 2 and done.stderr == "tsfc: error: --threads must be >= 0 (0 = every core), got -1\n"
+
+
 @pytest.mark.parametrize("option", ["--horizon", "--stride", "--season"])
 def test_zero_option_is_exit_2(fitted, option):
     done = tsfc("evaluate", option, "0", cwd=fitted)

@@ -62,3 +62,27 @@ def test_backtest_chunks_agree_with_one_batch():
     whole = backtest(RepeatLast(block=3), series, origins, window=5, horizon=4)
     chunked = backtest(RepeatLast(block=3), series, origins, window=5, horizon=4, chunk=7)
     torch.testing.assert_close(whole, chunked)
+
+
+def test_backtest_on_worker_threads_is_identical_and_in_order():
+    torch.manual_seed(0)
+    net = Forecaster(NetConfig("gru", 1, 8, 4, hidden=8, layers=2))
+    series = torch.randn(200, 1)
+    origins = torch.arange(8, 190)
+    serial = backtest(net, series, origins, window=8, horizon=10, chunk=16)
+    parallel = backtest(net, series, origins, window=8, horizon=10, chunk=16, workers=3)
+    assert torch.equal(serial, parallel)  # bit for bit: each chunk is the same computation
+
+
+def test_backtest_workers_stop_when_a_chunk_fails():
+    class FailsOnce(RepeatLast):
+        def forward(self, x):
+            if len(self.seen) == 2:
+                self.seen.append(x)
+                raise KeyboardInterrupt  # as Ctrl-C arriving mid-backtest
+            return super().forward(x)
+
+    model = FailsOnce(block=2)
+    with pytest.raises(KeyboardInterrupt):
+        backtest(model, torch.arange(400.0).view(400, 1), torch.arange(4, 400), window=4, horizon=2, chunk=4, workers=2)
+    assert len(model.seen) < 20  # the queued chunks were dropped, not rolled

@@ -33,6 +33,9 @@ app = typer.Typer(
 
 STATE = {"debug": False}
 
+BacktestThreadsOpt = Annotated[
+    int, typer.Option("--threads", help="CPU threads for the backtest (0 = every core).")
+]
 BundleOpt = Annotated[
     Path,
     typer.Option("--bundle", "-b", envvar="TSFC_BUNDLE", help="Bundle file (default model.tsfc, or $TSFC_BUNDLE)."),
@@ -289,6 +292,7 @@ def evaluate(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON document.")] = False,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Also write the JSON report to this file.", show_default=False)] = None,
+    threads: BacktestThreadsOpt = 0,
     bundle: BundleOpt = Path("model.tsfc"),
     sep: SepOpt = None,
     decimal: DecimalOpt = ".",
@@ -313,7 +317,7 @@ def evaluate(
         if fail_if_worse_than is not None:
             check_baseline_name(fail_if_worse_than)  # before the work, not after it
         result = run_evaluate(
-            bundle, horizon, data=csv, stride=stride, season=season,
+            bundle, horizon, data=csv, stride=stride, season=season, threads=threads,
             read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
         )
         for n in result.notes:
@@ -349,6 +353,7 @@ def plot(
     dpi: Annotated[float, typer.Option("--dpi", help="Dots per inch.")] = 150.0,
     width: Annotated[float, typer.Option("--width", help="Width in inches.")] = 10.0,
     height: Annotated[float, typer.Option("--height", help="Height in inches.")] = 5.0,
+    threads: BacktestThreadsOpt = 0,
     sep: SepOpt = None,
     decimal: DecimalOpt = ".",
     thousands: ThousandsOpt = None,
@@ -367,7 +372,7 @@ def plot(
 
         result = draw(
             kind, bundle, output, horizon=horizon, data=data, history=history, as_of=as_of,
-            leads=_parse_leads(lead), stride=stride, width=width, height=height, dpi=dpi,
+            leads=_parse_leads(lead), stride=stride, width=width, height=height, dpi=dpi, threads=threads,
             read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
         )
         for n in result.notes:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import torch
 from torch import nn
 
@@ -45,7 +47,13 @@ def roll(model: nn.Module, context: torch.Tensor, horizon: int) -> torch.Tensor:
 
 @torch.no_grad()
 def backtest(
-    model: nn.Module, series: torch.Tensor, origins: torch.Tensor, window: int, horizon: int, chunk: int = 0
+    model: nn.Module,
+    series: torch.Tensor,
+    origins: torch.Tensor,
+    window: int,
+    horizon: int,
+    chunk: int = 0,
+    workers: int = 1,
 ) -> torch.Tensor:
     """Rolling-origin forecasts: for each origin row o, forecast rows [o, o + horizon) from [o - window, o).
 
@@ -53,11 +61,28 @@ def backtest(
         series: scaled data [rows, C] on the model's device.
         origins: row indices [N] with window <= o.
         chunk: origins per batch (0: `inference_chunk` of the series' device).
+        workers: on a CPU, chunks rolled at once on this many threads. torch releases the GIL
+            inside each operation, so with one torch thread per worker the chunks run in
+            parallel without OpenMP threads spinning against each other or other processes.
 
     Returns:
-        Scaled forecasts [N, horizon, C].
+        Scaled forecasts [N, horizon, C], the same whatever `chunk` and `workers` are.
     """
     chunk = chunk or inference_chunk(series.device)
     contexts = sliding(series, window)  # [rows - window + 1, window, C], a view
-    out = [roll(model, contexts[origins[i : i + chunk] - window], horizon) for i in range(0, len(origins), chunk)]
-    return torch.cat(out, dim=0)
+    starts = range(0, len(origins), chunk)
+
+    def one(i: int) -> torch.Tensor:
+        return roll(model, contexts[origins[i : i + chunk] - window], horizon)
+
+    if workers <= 1 or len(starts) < 2 or series.device.type != "cpu":
+        return torch.cat([one(i) for i in starts], dim=0)
+    # MKL keeps its thread count per thread: without the initializer a worker's small matrix
+    # products would start threads of their own (and differ from the serial roll in the last bit).
+    pool = ThreadPoolExecutor(
+        min(workers, len(starts)), "tsfc-backtest", initializer=torch.set_num_threads, initargs=(torch.get_num_threads(),)
+    )
+    try:
+        return torch.cat(list(pool.map(one, starts)), dim=0)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # on Ctrl-C: finish the running chunks, drop the rest

@@ -82,6 +82,7 @@ def plot(
     height: float = 5.0,
     dpi: float = 150.0,
     read_options=None,
+    threads: int = 0,
 ) -> PlotResult:
     """Draw one chart of a bundle and write it atomically.
 
@@ -95,6 +96,7 @@ def plot(
         as_of: forecast from this timestamp (row number without a time column) inside the data,
             drawing the actual values after it.
         leads: lead times drawn by the backtest; default the first and the last.
+        threads: CPU threads for the backtest (0: every core).
 
     Returns:
         The absolute path written and any notes about the data.
@@ -109,6 +111,8 @@ def plot(
     target = Path(output) if output is not None else Path(f"{kind}.png")
     fmt = output_format(target)
     _check_size(width, height, dpi)
+    if threads < 0:
+        raise UsageError(f"--threads must be >= 0 (0 = every core), got {threads}")
     notes: list[str] = []
     if kind == "forecast":
         fig = plots.forecast_figure(
@@ -121,7 +125,9 @@ def plot(
 
         if leads and horizon is not None:
             _check_leads(leads, horizon)  # before the backtest, not after it
-        evaluation = evaluate(bundle_path, horizon, data=data, stride=stride, read_options=read_options)
+        evaluation = evaluate(
+            bundle_path, horizon, data=data, stride=stride, read_options=read_options, threads=threads
+        )
         notes += evaluation.notes
         fig = plots.backtest_figure(backtest_view(evaluation, _model_name(bundle_path), leads), width, height, dpi)
     return PlotResult(plots.save(fig, target, fmt), notes)

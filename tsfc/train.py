@@ -52,6 +52,11 @@ def seed_everything(seed: int) -> None:
 PARALLEL_HIDDEN = 256
 
 
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity mask, not the machine's count)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def set_threads(threads: int, hidden: int) -> int:
     """Set torch's CPU threads: `threads`, or with 0 one thread for small networks, else every core.
 
@@ -59,8 +64,7 @@ def set_threads(threads: int, hidden: int) -> int:
         The number of threads now in use.
     """
     if threads == 0:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        threads = 1 if hidden < PARALLEL_HIDDEN else cores
+        threads = 1 if hidden < PARALLEL_HIDDEN else usable_cores()
     torch.set_num_threads(threads)
     return threads
 
