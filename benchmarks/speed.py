@@ -170,7 +170,7 @@ from tsfc.scaling import MinMaxScaling
 from tsfc.train import train
 from tsfc.windows import Split, sample_starts, sliding
 
-csv, features, rounds, max_windows = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+csv, features, rounds, max_windows, mode = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 values = load_csv(csv, "OT", features=None if features == "none" else "all").values
 split = Split.from_fractions(len(values), (0.7, 0.1, 0.2))
 series = torch.from_numpy(MinMaxScaling.fit(values[: split.train_end]).transform(values))
@@ -210,7 +210,8 @@ def tsfc_epoch(seed):
 
 out = {"bare": [], "tsfc": [], "bare_cpu": [], "tsfc_cpu": []}
 for r in range(rounds):
-    for name in (("bare", "tsfc") if r % 2 == 0 else ("tsfc", "bare")):
+    # "paired": both loops in this process, alternating; "bare": only the bare loop, as its own process
+    for name in ("bare",) if mode == "bare" else (("bare", "tsfc") if r % 2 == 0 else ("tsfc", "bare")):
         w0, c0 = time.perf_counter(), time.process_time()
         if name == "bare":
             out["windows"] = bare_epoch()
@@ -237,8 +238,8 @@ def training(work: Path, quick: bool) -> None:
     med = statistics.median
     for features in ("none", "all"):
         feat = [] if features == "none" else ["--features", "all"]
-        paired = [PY, "-c", PAIRED, str(ETTH1), features, str(rounds), limit[1] if limit else "0"]
-        r = json.loads(run(paired)[1].stdout)
+        script = [PY, "-c", PAIRED, str(ETTH1), features]
+        r = json.loads(run([*script, str(rounds), limit[1] if limit else "0", "paired"])[1].stdout)
         n, b, t = r["windows"], med(r["bare"]), med(r["tsfc"])
         figure(f"features {features}: bare PyTorch loop", f"{b:.2f} s/epoch ({n / b:.0f} windows/s, "
                f"CPU {med(r['bare_cpu']):.2f} s), median of {rounds} epochs",
@@ -246,16 +247,26 @@ def training(work: Path, quick: bool) -> None:
         figure(f"features {features}: tsfc train() incl. validation, same process",
                f"{t:.2f} s/epoch ({n / t:.0f} windows/s, CPU {med(r['tsfc_cpu']):.2f} s) = {t / b:.3f} x bare wall, "
                f"{med(r['tsfc_cpu']) / med(r['bare_cpu']):.3f} x bare CPU (target <= 1.15)")
+        # The whole command against the bare loop as a process of its own (start-up and CSV reading
+        # included on both sides), alternating so that drifts in machine speed hit both alike.
         bundle = work / f"train-{features}.tsfc"
         fit = fit_cmd(bundle, "--epochs", str(epochs), "--patience", "0", *feat, *limit)
-        wall = run(fit)[0]
-        e = med(h["seconds"] for h in history(bundle))
-        figure(f"features {features}: tsfc fit, per epoch incl. validation (training.history[*].seconds)",
-               f"{e:.2f} s/epoch ({n / e:.0f} windows/s) = {e / b:.3f} x the bare loop above (separate processes, "
-               "not interleaved)", show(fit))
-        figure(f"features {features}: tsfc fit, whole process", f"{wall:.1f} s for {epochs} epochs "
-               f"(= {wall / (epochs * b):.2f} x the bare loop's {epochs} epochs; the rest is "
-               "start-up, CSV reading, torch.optim's import of torch._dynamo, saving)")
+        bare = [*script, str(epochs), limit[1] if limit else "0", "bare"]
+        walls: dict[str, list[float]] = {"fit": [], "bare": []}
+        epoch_s: dict[str, list[float]] = {"fit": [], "bare": []}
+        for i in range(2):
+            for name in ("fit", "bare") if i % 2 == 0 else ("bare", "fit"):
+                wall, done = run(fit if name == "fit" else bare)
+                walls[name].append(wall)
+                epoch_s[name] += [h["seconds"] for h in history(bundle)] if name == "fit" else json.loads(done.stdout)["bare"]
+        e, be = med(epoch_s["fit"]), med(epoch_s["bare"])
+        figure(f"features {features}: tsfc fit per epoch incl. validation (training.history[*].seconds) "
+               "against the bare loop in its own process", f"{e:.2f} vs {be:.2f} s/epoch = {e / be:.3f} x "
+               f"(target <= 1.15), medians of {len(epoch_s['fit'])} epochs, 2 processes each, alternating", show(fit))
+        fw, bw = med(walls["fit"]), med(walls["bare"])
+        figure(f"features {features}: whole processes, {epochs} epochs", f"tsfc fit {fw:.1f} s vs bare loop "
+               f"{bw:.1f} s = {fw / bw:.3f} x (both: start-up, imports, CSV reading; fit also validation, "
+               "early stopping, saving the bundle)")
 
 
 SWEEP = r'''
@@ -312,16 +323,25 @@ origins = torch.arange(split.val_end, len(values) - horizon + 1)
 w = loaded.window
 from tsfc.train import usable_cores
 workers = usable_cores()
-t0 = time.perf_counter(); batched = backtest(loaded.net, series, origins, w, horizon); t1 = time.perf_counter()
-pooled = backtest(loaded.net, series, origins, w, horizon, workers=workers); t1b = time.perf_counter()
-picked = origins[torch.linspace(0, len(origins) - 1, sample).long()]
-t2 = time.perf_counter()
-for o in picked.tolist():
-    one = roll(loaded.net, series[o - w:o][None], horizon)
-t3 = time.perf_counter()
+backtest(loaded.net, series, origins[:512], w, horizon)  # warm-up: first-call allocations and lazy init
+picked = origins[torch.linspace(0, len(origins) - 1, sample).long()].tolist()
+roll(loaded.net, series[:w][None], horizon)  # warm-up of the single-window path
+results, times, single = {}, {1: [], workers: []}, 0.0
+for r in range(3):  # alternate one thread, the pool and a third of the single origins; medians
+    for k in (1, workers) if r % 2 == 0 else (workers, 1):
+        t0 = time.perf_counter()
+        results[k] = backtest(loaded.net, series, origins, w, horizon, workers=k)
+        times[k].append(time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    for o in picked[r::3]:
+        one = roll(loaded.net, series[o - w:o][None], horizon)
+    single += time.perf_counter() - t0
+batched, pooled = results[1], results[workers]
+one = roll(loaded.net, series[picked[-1] - w:picked[-1]][None], horizon)
 same = torch.allclose(one[0], batched[-1], atol=1e-5) and torch.equal(batched, pooled)
-print(json.dumps({"origins": len(origins), "batched": t1 - t0, "pooled": t1b - t1, "workers": workers,
-                  "per_origin": (t3 - t2) / sample, "sample": sample, "same": same}))
+median = lambda xs: sorted(xs)[len(xs) // 2]
+print(json.dumps({"origins": len(origins), "batched": median(times[1]), "pooled": median(times[workers]), "workers": workers,
+                  "per_origin": single / sample, "sample": sample, "same": same}))
 '''
 
 
