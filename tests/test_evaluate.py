@@ -88,7 +88,8 @@ def test_plain_text_when_piped_and_output_file(fitted, tmp_path):
 
 
 def test_verb_aligns_forecasts_with_the_rows_they_forecast(fitted, tmp_path):
-    from tsfc.pipeline import evaluate, predict
+    from tsfc.evaluation import evaluate
+    from tsfc.pipeline import predict
 
     ev = evaluate(fitted / "model.tsfc", 6, stride=10)
     values = pd.read_csv(fitted / "data.csv")["OT"].to_numpy()
@@ -138,7 +139,7 @@ def test_csv_without_rows_after_validation_is_exit_3(fitted, tmp_path):
     assert done.returncode == 3 and done.stdout == ""
     assert done.stderr.startswith("tsfc: error: ") and "no rows after the end of the bundle's validation data" in done.stderr
     from tsfc.errors import DataError
-    from tsfc.pipeline import evaluate
+    from tsfc.evaluation import evaluate
 
     with pytest.raises(DataError, match="5 rows after the bundle's validation data.*lower --horizon"):
         evaluate(fitted / "model.tsfc", data=hourly_csv(tmp_path / "short.csv", rows=405))
@@ -169,7 +170,7 @@ def test_unknown_gate_baseline_is_exit_2(fitted):
 
 def test_season_override_recomputes_mase_scale(fitted):
     from tsfc.metrics import seasonal_naive_mae
-    from tsfc.pipeline import evaluate
+    from tsfc.evaluation import evaluate
 
     default, weekly = evaluate(fitted / "model.tsfc"), evaluate(fitted / "model.tsfc", season=168)
     assert (default.season, weekly.season) == (24, 168)
@@ -183,7 +184,7 @@ def test_season_override_recomputes_mase_scale(fitted):
 
 
 def _evaluation_with_mase(model: float, naive: float | None):
-    from tsfc.pipeline import Evaluation
+    from tsfc.evaluation import Evaluation
 
     scores = lambda m: {"mae": 2 * m, "mase": m}  # noqa: E731 - one shared scale of 0.5
     metrics = {"model": scores(model), "naive": None if naive is None else scores(naive),
@@ -193,7 +194,7 @@ def _evaluation_with_mase(model: float, naive: float | None):
 
 def test_gate_compares_mase():
     from tsfc.errors import QualityGateError, UsageError
-    from tsfc.pipeline import check_gate
+    from tsfc.evaluation import check_gate
 
     check_gate(_evaluation_with_mase(0.9, 1.0), "naive")
     check_gate(_evaluation_with_mase(1.0, 1.0), "naive")  # a tie is not worse

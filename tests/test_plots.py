@@ -53,7 +53,7 @@ def tsfc(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
 
 
 def fake_evaluation(horizon: int = 3) -> SimpleNamespace:
-    """An Evaluation as `pipeline.evaluate` returns it: 4 origins on a 10-row hourly series."""
+    """An Evaluation as `evaluation.evaluate` returns it: 4 origins on a 10-row hourly series."""
     series = np.arange(10.0) * 10  # row r holds 10 r
     origins = np.array([4, 5, 6, 7])
     rows = origins[:, None] + np.arange(horizon)

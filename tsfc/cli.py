@@ -312,7 +312,7 @@ def evaluate(
     Example: tsfc evaluate newer.csv --horizon 24 --stride 6 --json --fail-if-worse-than seasonal_naive
     """
     with _reported():
-        from tsfc.pipeline import check_baseline_name, check_gate, evaluate as run_evaluate
+        from tsfc.evaluation import check_baseline_name, check_gate, evaluate as run_evaluate
 
         if fail_if_worse_than is not None:
             check_baseline_name(fail_if_worse_than)  # before the work, not after it

@@ -121,7 +121,7 @@ def plot(
     elif kind == "loss":
         fig = plots.loss_figure(loss_view(bundle_path), width, height, dpi)
     else:
-        from tsfc.pipeline import evaluate
+        from tsfc.evaluation import evaluate
 
         if leads and horizon is not None:
             _check_leads(leads, horizon)  # before the backtest, not after it
@@ -297,7 +297,7 @@ def _origin_row(times: np.ndarray, as_of: str) -> int:
 # ---------------------------------------------------------------- backtest
 
 def backtest_view(evaluation, model: str, leads: list[int] | None) -> BacktestView:
-    """Slice an `Evaluation` (from `pipeline.evaluate`) into lines: the actual series, the
+    """Slice an `Evaluation` (from `evaluation.evaluate`) into lines: the actual series, the
     prediction at each lead time, and the mean absolute error by lead for every method.
 
     The value at origin i and lead h lies at row ``origin_rows[i] + h - 1`` of the series.
