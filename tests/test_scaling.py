@@ -37,6 +37,15 @@ def test_constant_column_behaves_like_sklearn():
     np.testing.assert_allclose(ours.inverse_transform(ours.transform(probe)), probe)
 
 
+def test_nan_is_ignored_like_sklearn():
+    values = np.array([[1.0, 5.0, 2.0], [3.0, 5.0, np.nan], [2.0, 5.0, -4.0]], dtype=np.float32)
+    ours = MinMaxScaling.fit(values)
+    theirs = MinMaxScaler().fit(values)
+    np.testing.assert_allclose(ours.data_min_, theirs.data_min_)
+    np.testing.assert_allclose(ours.data_max_, theirs.data_max_)
+    np.testing.assert_allclose(ours.transform(values), theirs.transform(values), rtol=1e-6)
+
+
 def test_fits_only_on_given_rows(values):
     train = values[:60]
     scaler = MinMaxScaling.fit(train)

@@ -1,12 +1,11 @@
-import math
-
 import numpy as np
 import pytest
 import torch
 
-from tsfc.errors import Interrupted, TrainingError
+from tsfc.config import FitConfig
+from tsfc.errors import Interrupted, TrainingError, UsageError
 from tsfc.models import Forecaster, NetConfig
-from tsfc.train import evaluate_loss, seed_everything, train
+from tsfc.train import choose_device, evaluate_loss, seed_everything, set_threads, train
 from tsfc.windows import Split, sample_starts, sliding
 
 WINDOW, BLOCK = 16, 4
@@ -14,7 +13,10 @@ WINDOW, BLOCK = 16, 4
 
 @pytest.fixture(autouse=True)
 def one_thread():
+    before = torch.get_num_threads()
     torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 def sine(rows=400):
@@ -33,6 +35,13 @@ def fit(series, seed=0, **overrides):
     settings.update(overrides)
     result = train(net, series, train_starts, val_starts, **settings)
     return net, result, val_starts
+
+
+def tiny(rows=60, columns=2):
+    """A 3-unit network and uniform noise [rows, columns]: for checks of the loop's bookkeeping."""
+    torch.manual_seed(0)
+    net = Forecaster(NetConfig("gru", columns, window=4, block=2, hidden=3, layers=1))
+    return net, torch.rand(rows, columns)
 
 
 def naive_val_loss(series, val_starts):
@@ -82,7 +91,8 @@ def test_on_epoch_reports_every_epoch():
     seen = []
     _, result, _ = fit(sine(), on_epoch=seen.append)
     assert [s.epoch for s in seen] == [1, 2, 3]
-    assert all(math.isfinite(s.train_loss) and s.epochs == 3 for s in seen)
+    # means over the windows, not sums: data in [0, 1] keeps a mean below 1
+    assert all(0 < s.train_loss < 1 and 0 < s.val_loss < 1 and s.epochs == 3 for s in seen)
     assert seen == result.history
 
 
@@ -93,3 +103,47 @@ def test_same_seed_gives_identical_weights():
     a, b, c = first.state_dict(), second.state_dict(), other.state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert not all(torch.equal(a[k], c[k]) for k in a)
+
+
+@pytest.mark.parametrize("max_windows, batches", [(0, 13), (10, 3), (1000, 13)])
+def test_max_windows_limits_the_batches_of_an_epoch(max_windows, batches):
+    net, series = tiny()
+    polls = []
+    train(net, series, range(0, 50), range(50, 55), window=4, block=2, epochs=2, batch_size=4,
+          lr=1e-2, patience=0, seed=0, max_windows=max_windows, should_stop=lambda: polls.append(1))
+    assert len(polls) == 2 * batches
+
+
+def test_validation_loss_in_chunks_is_the_mean_squared_error():
+    net, series = tiny()
+    samples = sliding(series, 6)
+    idx = torch.arange(0, 20)
+    with torch.no_grad():
+        pred = net.eval()(samples[idx, :4])
+        expected = torch.mean((pred - samples[idx, 4:]) ** 2).item()
+    assert evaluate_loss(net, samples, idx, 4, chunk=7) == pytest.approx(expected, rel=1e-5)
+
+
+def test_set_threads_uses_one_thread_for_small_networks_unless_told():
+    assert set_threads(0, hidden=64) == 1 == torch.get_num_threads()
+    assert set_threads(0, hidden=256) >= 1
+    assert set_threads(2, hidden=16) == 2 == torch.get_num_threads()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_cuda_without_gpu_is_a_usage_error():
+    with pytest.raises(UsageError, match="--device cuda"):
+        choose_device("cuda")
+
+
+@pytest.mark.skipif(
+    torch.cuda.is_available() or torch.backends.mps.is_available(), reason="needs a machine without a GPU"
+)
+def test_auto_device_without_gpu_is_cpu():
+    assert choose_device("auto") == torch.device("cpu")
+
+
+@pytest.mark.parametrize("name", ["threads", "max_windows"])
+def test_negative_threads_or_max_windows_is_a_usage_error(name):
+    with pytest.raises(UsageError, match=f"--{name.replace('_', '-')} must be an integer >= 0"):
+        FitConfig(**{name: -1})
