@@ -189,7 +189,7 @@ def _backtest_model(
     """Scaled in, batched roll, unscaled out: the model's target forecasts [N, H] from each origin.
 
     Chunks of origins run on `threads` workers (0: every core) with one torch thread each:
-    1.9x faster than one worker on 2 idle cores, and unlike OpenMP threads they do not spin
+    1.7-1.9x faster than one worker on 2 idle cores, and unlike OpenMP threads they do not spin
     when the cores are busy (benchmarks/RESULTS.md, section 4).
     """
     import torch
