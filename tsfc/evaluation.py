@@ -197,11 +197,15 @@ def _backtest_model(
     from tsfc.forecast import backtest
     from tsfc.train import usable_cores
 
+    before = torch.get_num_threads()
     torch.set_num_threads(1)
-    scaled = torch.from_numpy(loaded.scaler.transform(values))  # [rows, C]
-    out = backtest(
-        loaded.net, scaled, torch.from_numpy(origins), loaded.window, horizon, workers=threads or usable_cores()
-    )  # [N, H, C]
+    try:
+        scaled = torch.from_numpy(loaded.scaler.transform(values))  # [rows, C]
+        out = backtest(
+            loaded.net, scaled, torch.from_numpy(origins), loaded.window, horizon, workers=threads or usable_cores()
+        )  # [N, H, C]
+    finally:
+        torch.set_num_threads(before)  # callers in the same process keep their setting
     return loaded.scaler.inverse_transform(out.numpy())[..., 0]  # [N, H]
 
 
