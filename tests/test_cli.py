@@ -156,7 +156,7 @@ def test_missing_bundle(workdir):
     [
         (["predict", "--horizon", "0"], "--horizon must be >= 1, got 0"),
         (["fit", "hourly.csv", "-t", "x", "--lr", "nan"], "--lr must be a finite number > 0, got nan"),
-        (["fit", "hourly.csv", "-t", "x", "--window", "-1"], "--window must be an integer >= 1, got -1"),
+        (["fit", "hourly.csv", "-t", "x", "--window", "-1"], "--window must be an integer >= 0 (0 = automatic), got -1"),
         (["fit", "hourly.csv", "-t", "x", "--split", "0.5,0.5"], "--split"),
         (["fit", "hourly.csv", "-t", "x", "--model", "transformer"], "--model must be one of gru, lstm, rnn"),
     ],

@@ -114,16 +114,17 @@ def fit(
         Optional[str], typer.Option("--date-col", help="Time column (default: detect; 'none' = row order).")
     ] = None,
     model: Annotated[str, typer.Option("--model", "-m", help="Recurrent cell: gru, lstm or rnn.")] = FIT.model,
-    window: Annotated[int, typer.Option("--window", "-w", help="Look-back length in rows.")] = FIT.window,
-    block: Annotated[int, typer.Option("--block", help="Steps emitted per network call (0 = half of --window).")] = FIT.block,
+    window: Annotated[int, typer.Option("--window", "-w", help="Look-back length in rows (0 = 1-4 seasons, by the data's length).")] = FIT.window,
+    block: Annotated[int, typer.Option("--block", help="Steps the network emits per call; longer horizons roll block by block (0 = the default horizon or half the window).")] = FIT.block,
+    season: Annotated[int, typer.Option("--season", help="Seasonal period in rows (0 = from the frequency; 1 = none).")] = FIT.season,
     hidden: Annotated[int, typer.Option("--hidden", help="Units per recurrent layer.")] = FIT.hidden,
     layers: Annotated[int, typer.Option("--layers", help="Stacked recurrent layers.")] = FIT.layers,
     dropout: Annotated[float, typer.Option("--dropout", help="Dropout between recurrent layers.")] = FIT.dropout,
-    epochs: Annotated[int, typer.Option("--epochs", "-e", help="Maximum training epochs.")] = FIT.epochs,
-    batch_size: Annotated[int, typer.Option("--batch-size", help="Windows per optimiser step.")] = FIT.batch_size,
+    epochs: Annotated[int, typer.Option("--epochs", "-e", help="Training rounds, each followed by a validation check (0 = a budget of steps from the data).")] = FIT.epochs,
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Windows per optimiser step (0 = from the number of windows).")] = FIT.batch_size,
     lr: Annotated[float, typer.Option("--lr", help="Adam learning rate, annealed on a cosine.")] = FIT.lr,
     weight_decay: Annotated[float, typer.Option("--weight-decay", help="Adam L2 penalty.")] = FIT.weight_decay,
-    patience: Annotated[int, typer.Option("--patience", help="Epochs without validation gain before stopping (0 = never).")] = FIT.patience,
+    patience: Annotated[int, typer.Option("--patience", help="Rounds without validation gain before stopping (0 = never, -1 = automatic).")] = FIT.patience,
     split: Annotated[str, typer.Option("--split", help="Train,validation,test fractions in time order.")] = ",".join(f"{s:g}" for s in FIT.split),
     norm: Annotated[str, typer.Option("--norm", help="Per-window normalisation: 'last' (subtract last value) or 'none'.")] = FIT.norm,
     highway: Annotated[bool, typer.Option("--highway/--no-highway", help="Linear path from window to forecast beside the network.")] = True,
@@ -131,7 +132,7 @@ def fit(
     device: Annotated[str, typer.Option("--device", help="auto, cpu, cuda or mps.")] = FIT.device,
     threads: Annotated[int, typer.Option("--threads", help="CPU threads (0 = 1 below 256 hidden units, else every core).")] = 0,
     max_windows: Annotated[
-        int, typer.Option("--max-windows", help="Train each epoch on a random sample of at most N windows (0 = all).")
+        int, typer.Option("--max-windows", help="Windows sampled per round (0 = all, or 4,096 with the automatic budget).")
     ] = 0,
     bundle: BundleOpt = Path("model.tsfc"),
     wait: Annotated[bool, typer.Option("--wait", help="Wait for another run writing the same bundle.")] = False,
@@ -158,6 +159,7 @@ def fit(
             model=model, window=window, block=block, hidden=hidden, layers=layers, dropout=dropout,
             epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, patience=patience, split=parse_split(split),
             seed=seed, device=device, norm=norm, highway=highway, threads=threads, max_windows=max_windows,
+            season=season,
         )
         feature_arg = _parse_features(features)
         from tsfc.pipeline import fit_csv
@@ -172,11 +174,39 @@ def fit(
                 on_note=note,
             )
     if not quiet:
-        print(
-            f"wrote {summary.bundle}: {config.model} on {summary.rows} rows x {len(summary.columns)} columns, "
-            f"best epoch {summary.best_epoch}/{summary.epochs_run} (val loss {summary.best_val_loss:.5f}), "
-            f"{summary.seconds:.1f}s on {summary.device}",
-            file=sys.stderr,
+        print(f"wrote {summary.bundle}: {_fit_line(summary)}", file=sys.stderr)
+        print(f"validation: {_validation_line(summary.validation)}", file=sys.stderr)
+    _warn_if_beaten(summary.validation)
+
+
+def _fit_line(summary) -> str:
+    plan = summary.plan
+    stop = (
+        "the starting linear fit was never beaten on validation" if summary.best_epoch == 0
+        else f"best validation at round {summary.best_epoch} of {summary.epochs_run}"
+    )
+    return (
+        f"{len(summary.columns)} column(s) x {summary.rows} rows, window {plan.window}, block {summary.block}, "
+        f"season {plan.season}; {stop}; {summary.seconds:.1f}s on {summary.device}"
+    )
+
+
+def _validation_line(validation: dict) -> str:
+    from tsfc.verdict import sentence
+
+    mae = validation["mae"]
+    return f"MAE {mae['model']:.4g} on {validation['rows']} rows: " + sentence(mae, "MAE")
+
+
+def _warn_if_beaten(validation: dict) -> None:
+    """A caveat (even with --quiet) when a baseline beats the network on the validation rows."""
+    from tsfc.verdict import losers
+
+    beaten = losers(validation["mae"])
+    if beaten:
+        note(
+            f"the network is worse than {' and '.join(beaten)} on the validation rows; check with "
+            "`tsfc evaluate`, and try more history, --window, or --features"
         )
 
 
@@ -190,7 +220,9 @@ def _parse_features(text: str | None):
 
 @app.command()
 def predict(
-    horizon: Annotated[int, typer.Option("--horizon", "-H", help="Steps to forecast (any length).")] = 12,
+    horizon: Annotated[
+        Optional[int], typer.Option("--horizon", "-H", help="Steps to forecast, any length (default: the bundle's, chosen at fit time).", show_default=False)
+    ] = None,
     bundle: BundleOpt = Path("model.tsfc"),
     data: Annotated[
         Optional[Path], typer.Option("--data", "-d", help="Newer CSV to continue from (default: the fitted data's end).")
@@ -284,7 +316,7 @@ def evaluate(
     csv: Annotated[
         Optional[Path], typer.Argument(help="CSV to evaluate on (default: the test split of the fitted CSV).", show_default=False)
     ] = None,
-    horizon: Annotated[Optional[int], typer.Option("--horizon", "-H", help="Steps per forecast (default: the bundle's block).", show_default=False)] = None,
+    horizon: Annotated[Optional[int], typer.Option("--horizon", "-H", help="Steps per forecast (default: the bundle's, chosen at fit time).", show_default=False)] = None,
     stride: Annotated[int, typer.Option("--stride", help="Forecast from every N-th test row.")] = 1,
     season: Annotated[Optional[int], typer.Option("--season", help="Seasonal period (default: 24 hourly, 7 daily, 12 monthly, ...).", show_default=False)] = None,
     fail_if_worse_than: Annotated[
@@ -335,7 +367,7 @@ def plot(
         Optional[Path], typer.Option("--data", "-d", help="CSV to draw and forecast from (default: the fitted data).")
     ] = None,
     horizon: Annotated[
-        Optional[int], typer.Option("--horizon", "-H", help="Steps to forecast (default: one seasonal cycle, 24 for hourly; backtest: the bundle's block, as evaluate).")
+        Optional[int], typer.Option("--horizon", "-H", help="Steps to forecast (default: the bundle's, chosen at fit time).")
     ] = None,
     history: Annotated[
         Optional[int], typer.Option("--history", help="Observed rows shown before the forecast (default: a few cycles, 168 for hourly).")
@@ -411,6 +443,7 @@ def _report_evaluation(result, as_json: bool, output: Path | None) -> None:
         console = Console()
         console.print(_evaluation_table(result))
         console.print(_lead_table(result))
+        console.print(result.verdict())
     else:
         sys.stdout.write(_evaluation_text(result))
     sys.stdout.flush()
@@ -479,6 +512,7 @@ def _evaluation_text(result) -> str:
     for name, m in result.metrics.items():
         values = ["NA" if m is None or m[k] is None else f"{m[k]:.6g}" for k in METRICS]
         lines.append(" ".join([name, *values]))
+    lines.append(f"# {result.verdict()}")
     return "\n".join(lines) + "\n"
 
 FORMATS = ("csv", "json", "table")
@@ -545,8 +579,20 @@ def _info_table(m: dict):
         ("model", f"{cfg.get('model')} window {cfg.get('window')} block {cfg.get('block')} hidden {cfg.get('hidden')} "
                   f"layers {cfg.get('layers')} norm {cfg.get('norm')} highway {cfg.get('highway')}"),
         ("parameters", f"{m.get('parameters'):,}"),
-        ("training", f"{t.get('epochs_run')} epochs ({t.get('stopped')}), best {t.get('best_epoch')} "
+        ("training", f"{t.get('epochs_run')} rounds ({t.get('stopped')}), best {t.get('best_epoch')} "
                      f"val loss {t.get('best_val_loss', float('nan')):.6f}, {t.get('seconds')}s on {t.get('device')}"),
+    ]
+    chosen = m.get("defaults") or {}
+    if chosen:
+        rows.append(("horizon", f"{chosen.get('horizon')} (default of predict, evaluate, plot)"))
+        rows += [(f"chose {name}", reason) for name, reason in (chosen.get("reasons") or {}).items()]
+    start = t.get("linear_start")
+    if start:
+        kind = "window and level" if start.get("level") else "window"
+        rows.append(("linear start", f"ridge on the {kind}, penalty {start.get('alpha'):.2g}"))
+    if m.get("validation"):
+        rows.append(("validation", _validation_line(m["validation"])))
+    rows += [
         ("split", f"{split.get('rows')} rows: train < {split.get('train_end')}, val < {split.get('val_end')}, test after"),
         ("source", f"{m.get('source', {}).get('path')} (sha256 {str(m.get('source', {}).get('sha256'))[:12]}…)"),
     ]

@@ -18,37 +18,40 @@ class FitConfig:
 
     Attributes:
         model: recurrent cell, one of ``MODELS``.
-        window: look-back length in rows.
-        block: steps the network emits per call (0: half of `window`, fewer if the data are
-            short); longer horizons roll block by block.
+        window: look-back length in rows (0: from the season and length, see `tsfc.defaults`).
+        block: steps the network emits per call (0: the default horizon or half the window,
+            whichever is longer); longer horizons roll block by block.
         hidden: units per recurrent layer.
         layers: stacked recurrent layers.
         dropout: dropout between recurrent layers (ignored with one layer).
-        epochs: maximum passes over the training windows.
-        batch_size: windows per optimiser step.
+        epochs: validation rounds (0: a budget of optimiser steps chosen from the data).
+        batch_size: windows per optimiser step (0: about a tenth of the training windows, 16-128).
         lr: Adam learning rate (annealed to zero over `epochs` on a cosine).
         weight_decay: Adam L2 penalty.
-        patience: epochs without validation improvement before stopping.
+        patience: rounds without validation improvement before stopping (0: never; -1: a fifth
+            of the rounds, at least 4).
         split: train, validation, test fractions in time order.
         seed: seed for every random number generator.
         device: ``auto``, ``cpu``, ``cuda`` or ``mps``.
         norm: per-window normalisation; ``last`` subtracts each window's last value.
         highway: add a linear path from the window to the output block beside the network.
         threads: CPU threads for torch (0: one for small networks, every core for wide ones).
-        max_windows: train each epoch on a random sample of at most this many windows (0: all).
+        max_windows: train each round on a random sample of at most this many windows (0: all,
+            or 4,096 with an automatic budget).
+        season: seasonal period in rows (0: from the frequency; 1: none).
     """
 
     model: str = "gru"
-    window: int = 96
+    window: int = 0
     block: int = 0
     hidden: int = 64
     layers: int = 2
     dropout: float = 0.0
-    epochs: int = 12
-    batch_size: int = 128
+    epochs: int = 0
+    batch_size: int = 0
     lr: float = 2e-3
     weight_decay: float = 1e-4
-    patience: int = 4
+    patience: int = -1
     split: tuple[float, float, float] = (0.7, 0.1, 0.2)
     seed: int = 0
     device: str = "auto"
@@ -56,6 +59,7 @@ class FitConfig:
     highway: bool = True
     threads: int = 0
     max_windows: int = 0
+    season: int = 0
 
     def __post_init__(self) -> None:
         self.split = tuple(float(s) for s in self.split)
@@ -71,16 +75,16 @@ class FitConfig:
             raise UsageError(f"--norm must be one of {', '.join(NORMS)}, got {self.norm!r}")
         if not isinstance(self.block, int) or self.block < 0:
             raise UsageError(f"--block must be an integer >= 0 (0 = automatic), got {self.block!r}")
-        for name in ("window", "hidden", "layers", "epochs", "batch_size"):
+        for name in ("hidden", "layers"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise UsageError(f"--{name.replace('_', '-')} must be an integer >= 1, got {value!r}")
-        for name in ("threads", "max_windows"):
+        for name in ("window", "epochs", "batch_size", "threads", "max_windows", "season"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 0:
                 raise UsageError(f"--{name.replace('_', '-')} must be an integer >= 0 (0 = automatic), got {value!r}")
-        if self.patience < 0:
-            raise UsageError(f"--patience must be >= 0, got {self.patience}")
+        if not isinstance(self.patience, int) or self.patience < -1:
+            raise UsageError(f"--patience must be an integer >= 0 (or -1 = automatic), got {self.patience!r}")
         if not (math.isfinite(self.lr) and self.lr > 0):
             raise UsageError(f"--lr must be a finite number > 0, got {self.lr}")
         if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):

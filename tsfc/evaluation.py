@@ -49,7 +49,16 @@ class Evaluation:
             "metrics": self.metrics,
             "by_lead": self.by_lead,
             "notes": self.notes,
+            "verdict": self.verdict(),
         }
+
+    def verdict(self) -> str:
+        """One plain line: how the model compares with the baselines on MASE (MAE if undefined)."""
+        from tsfc.verdict import sentence
+
+        metric = "mase" if all(m is None or m["mase"] is not None for m in self.metrics.values()) else "mae"
+        scores = {name: None if m is None else m[metric] for name, m in self.metrics.items()}
+        return sentence(scores, metric.upper(), against=("naive", "seasonal_naive", "linear"))
 
 
 def evaluate(
@@ -68,7 +77,7 @@ def evaluate(
     (rows >= split.val_end) is evaluated; with `data`, its rows after the bundle's validation data.
 
     Args:
-        horizon: steps per forecast (default: the bundle's block).
+        horizon: steps per forecast (default: the bundle's default horizon, chosen at fit time).
         season: seasonal period of the seasonal-naive baseline and MASE (default: from the frequency).
         threads: CPU threads for the model's backtest (0: every usable core).
 
@@ -85,8 +94,8 @@ def evaluate(
 
     loaded = load_bundle(bundle_path)
     m = loaded.manifest
-    horizon = horizon or int(m["config"]["block"])
-    season = season or season_for(m["freq"])
+    horizon = horizon or loaded.horizon
+    season = season or int(m["config"].get("season") or 0) or season_for(m["freq"])
     notes: list[str] = []
     if data is None:
         series = _source_series(m, read_options)

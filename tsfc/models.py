@@ -23,6 +23,8 @@ class NetConfig:
     dropout: float = 0.0
     norm: str = "last"
     highway: bool = True
+    season: int = 0  # > 1: the network corrects a seasonal-naive forecast (bundles before 0.2: 0)
+    level_path: bool = False  # a linear path from the window's level too (bundles before 0.2: False)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -31,10 +33,18 @@ class NetConfig:
 class Forecaster(nn.Module):
     """Reads `window` rows of every column and emits the next `block` rows of every column.
 
+    The output is a base forecast plus two learned corrections:
+    - base: with a season m (1 < m <= window) the seasonal-naive forecast (the value one season
+      earlier), else the window's last row (``norm="last"``) or zero (``norm="none"``);
+    - a linear highway from the window to the block (LSTNet's autoregressive component), and
+      optionally from the window's level, which `fit` starts at the ridge solution of the
+      training windows (`tsfc.linear`); the level path lets the linear part revert to a mean
+      rather than only follow the last value;
+    - the recurrent path, whose output layer starts at zero, so training begins at
+      base + linear and the network learns what they miss.
     With ``norm="last"`` each input window is shifted by its last row (as NLinear and RevIN do),
     so the network learns changes rather than levels and does not extrapolate when the series
-    drifts outside its training range. An optional linear highway from the window to the block
-    (LSTNet's autoregressive component) runs beside the recurrent path.
+    drifts outside its training range.
     """
 
     def __init__(self, cfg: NetConfig):
@@ -49,15 +59,37 @@ class Forecaster(nn.Module):
             batch_first=True,
         )
         self.head = nn.Linear(cfg.hidden, cfg.block * cfg.columns)
+        nn.init.zeros_(self.head.weight)
+        nn.init.zeros_(self.head.bias)
         self.highway = nn.Linear(cfg.window, cfg.block) if cfg.highway else None
+        self.level_gain = nn.Linear(1, cfg.block, bias=False) if cfg.highway and cfg.level_path else None
+        if self.level_gain is not None:
+            nn.init.zeros_(self.level_gain.weight)
+        seasonal = 1 < cfg.season <= cfg.window
+        # rows of the window that the seasonal-naive base repeats: y[t + k] = y[t + k - m]
+        lags = cfg.window - cfg.season + torch.arange(cfg.block) % cfg.season if seasonal else torch.zeros(0)
+        self.register_buffer("base_rows", lags.long(), persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map windows [B, window, C] to the following blocks [B, block, C]."""
         batch, _, columns = x.shape
-        level = x[:, -1:, :] if self.cfg.norm == "last" else torch.zeros_like(x[:, -1:, :])  # [B, 1, C]
+        base = self.base(x)  # [B, K, C]
+        level = self.level(x)  # [B, 1, C]
         x = x - level  # [B, W, C]
         out, _ = self.rnn(x)  # [B, W, hidden]
         y = self.head(out[:, -1]).view(batch, self.cfg.block, columns)  # [B, K, C]
         if self.highway is not None:
             y = y + self.highway(x.transpose(1, 2)).transpose(1, 2)  # [B, K, C]
-        return y + level
+        if self.level_gain is not None:
+            y = y + self.level_gain(level.transpose(1, 2)).transpose(1, 2)  # [B, K, C]
+        return y + base
+
+    def base(self, x: torch.Tensor) -> torch.Tensor:
+        """The base forecast [B, K, C] that the learned paths correct (see the class docstring)."""
+        if len(self.base_rows):
+            return x[:, self.base_rows]  # [B, K, C]
+        return self.level(x).expand(-1, self.cfg.block, -1)  # [B, K, C]
+
+    def level(self, x: torch.Tensor) -> torch.Tensor:
+        """The shift each window is normalised by: its last row, or zero with ``norm="none"``."""
+        return x[:, -1:, :] if self.cfg.norm == "last" else torch.zeros_like(x[:, -1:, :])  # [B, 1, C]

@@ -36,6 +36,8 @@ class FitSummary:
     seconds: float
     device: str
     notes: list[str] = field(default_factory=list)
+    plan: "object" = None  # defaults.Plan: what was chosen from the data, and why
+    validation: dict | None = None  # verdict.compare_on_validation
 
 
 @dataclass
@@ -84,11 +86,14 @@ def fit_csv(
         if on_series is not None:
             on_series(series)
         rows = len(series.values)
-        block = _resolve_block(config, rows, str(series.path))
+        config, plan = _resolve(config, rows, series.freq, str(series.path))
         split = Split.from_fractions(rows, config.split)
         scaler = MinMaxScaling.fit(series.values[: split.train_end])
-        net, result = _train(series.values, scaler, split, config, block, threads, on_epoch, should_stop, on_note)
-        manifest = _manifest(series, config, block, split, scaler, net, result)
+        net, result = _train(series.values, scaler, split, config, threads, on_epoch, should_stop, on_note)
+        from tsfc.verdict import compare_on_validation
+
+        validation = compare_on_validation(net, scaler, series.values, split, plan.season)
+        manifest = _manifest(series, config, plan, split, scaler, net, result, validation)
         tensors = {f"model.{k}": v.detach().cpu().numpy() for k, v in net.state_dict().items()}
         tensors["history"] = series.values[-config.window :]
         from tsfc import bundle
@@ -104,7 +109,7 @@ def fit_csv(
         rows=rows,
         columns=series.columns,
         freq=series.freq,
-        block=block,
+        block=config.block,
         epochs_run=len(result.history),
         best_epoch=result.best_epoch,
         best_val_loss=result.best_val_loss,
@@ -112,31 +117,33 @@ def fit_csv(
         seconds=result.seconds,
         device=result.device,
         notes=list(series.notes),
+        plan=plan,
+        validation=validation,
     )
 
 
-def _resolve_block(config: FitConfig, rows: int, path: str) -> int:
-    """The block length to train; with `config.block == 0`, half the window, shrunk to fit short data.
+def _resolve(config: FitConfig, rows: int, freq: str | None, path: str):
+    """`config` with every automatic option chosen from the data (`tsfc.defaults`), and the plan."""
+    from dataclasses import replace
 
-    Half the window was best on ETTh1 (block 48 of window 96: mse_std 0.0541 at H=96, against
-    0.0550 for block 96): blocks long enough that a roll takes few steps, short enough that each
-    block is predicted from plenty of context.
-    """
-    block = config.block or max(1, config.window // 2)
-    if not config.block:
-        while block > 1 and rows < rows_needed(config.window, block, config.split):
-            block -= 1
-    needed = rows_needed(config.window, block, config.split)
+    from tsfc.defaults import plan as make_plan
+
+    plan = make_plan(config, rows, freq)
+    needed = rows_needed(plan.window, plan.block, config.split)
     if rows < needed:
         raise DataError(
-            f"{path}: {rows} rows is too few for --window {config.window} with --split "
+            f"{path}: {rows} rows is too few for --window {plan.window} with --split "
             f"{','.join(f'{s:g}' for s in config.split)}; need at least {needed} rows "
             "(lower --window or supply more data)"
         )
-    return block
+    resolved = replace(
+        config, window=plan.window, block=plan.block, epochs=plan.epochs, batch_size=plan.batch_size,
+        max_windows=plan.max_windows, patience=plan.patience, season=plan.season,
+    )
+    return resolved, plan
 
 
-def _train(values, scaler, split, config, block, threads, on_epoch, should_stop, on_note):
+def _train(values, scaler, split, config, threads, on_epoch, should_stop, on_note):
     """Train on the chosen device; with ``--device auto``, an out-of-memory GPU falls back to the CPU once."""
     import torch
 
@@ -146,22 +153,24 @@ def _train(values, scaler, split, config, block, threads, on_epoch, should_stop,
     device = train.choose_device(config.device)
     train.set_threads(threads or config.threads, config.hidden)
     try:
-        return _train_on(device, values, scaler, split, config, block, on_epoch, should_stop)
+        return _train_on(device, values, scaler, split, config, on_epoch, should_stop)
     except (OutOfMemory, torch.OutOfMemoryError) as exc:  # the latter: moving data, validation
         message = f"out of memory on {device}; lower --batch-size or use --device cpu"
         if config.device != "auto" or device.type == "cpu":
             raise OutOfMemory(message) from exc
     if on_note is not None:
         on_note(f"{message}; training again on the CPU")
-    return _train_on(torch.device("cpu"), values, scaler, split, config, block, on_epoch, should_stop)
+    return _train_on(torch.device("cpu"), values, scaler, split, config, on_epoch, should_stop)
 
 
-def _train_on(device, values, scaler, split, config, block, on_epoch, should_stop):
+def _train_on(device, values, scaler, split, config, on_epoch, should_stop):
     import torch
 
     from tsfc.models import Forecaster, NetConfig
     from tsfc.train import seed_everything, train
+    from tsfc.windows import sliding
 
+    block = config.block
     seed_everything(config.seed)
     net_cfg = NetConfig(
         cell=config.model,
@@ -173,10 +182,20 @@ def _train_on(device, values, scaler, split, config, block, on_epoch, should_sto
         dropout=config.dropout,
         norm=config.norm,
         highway=config.highway,
+        season=config.season,
+        level_path=True,
     )
     net = Forecaster(net_cfg).to(device)
     series = torch.from_numpy(scaler.transform(values)).to(device)
     train_starts, val_starts = sample_starts(split, config.window, block)
+    start = None
+    if net.highway is not None:
+        from tsfc.linear import ridge_start
+
+        start = ridge_start(
+            net, sliding(series, config.window + block), train_starts, val_starts,
+            (split.train_end, split.val_end), seed=config.seed,
+        )
     result = train(
         net,
         series,
@@ -191,13 +210,15 @@ def _train_on(device, values, scaler, split, config, block, on_epoch, should_sto
         patience=config.patience,
         seed=config.seed,
         max_windows=config.max_windows,
+        val_rows=(split.train_end, split.val_end),
         on_epoch=on_epoch,
         should_stop=should_stop,
     )
+    result.linear_start = start
     return net.cpu(), result
 
 
-def _manifest(series, config, block, split, scaler, net, result) -> dict:
+def _manifest(series, config, plan, split, scaler, net, result, validation) -> dict:
     import torch
 
     index = series.index
@@ -205,17 +226,18 @@ def _manifest(series, config, block, split, scaler, net, result) -> dict:
     def stamp(row: int):
         return None if index is None or row >= len(index) else index[row].isoformat()
 
-    from tsfc.baselines import season_for
     from tsfc.metrics import seasonal_naive_mae
 
     train_vals = series.values[: split.train_end].astype(np.float64)
-    season = season_for(series.freq)
+    season = config.season
     return {
         "tsfc_version": __version__,
         "torch_version": torch.__version__.split("+")[0],
         "python_version": platform.python_version(),
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "config": {**config.to_dict(), "block": block},
+        "config": config.to_dict(),
+        "defaults": plan.to_dict(),
+        "validation": validation,
         "net": net.cfg.to_dict(),
         "target": series.columns[0],
         "columns": list(series.columns),
@@ -244,6 +266,7 @@ def _manifest(series, config, block, split, scaler, net, result) -> dict:
             "best_epoch": result.best_epoch,
             "best_val_loss": result.best_val_loss,
             "stopped": result.stopped,
+            "linear_start": result.linear_start,
             "history": [
                 {"epoch": e.epoch, "train_loss": e.train_loss, "val_loss": e.val_loss, "seconds": round(e.seconds, 3)}
                 for e in result.history
@@ -265,6 +288,17 @@ class LoadedBundle:
     @property
     def window(self) -> int:
         return int(self.manifest["net"]["window"])
+
+    @property
+    def horizon(self) -> int:
+        """The default horizon of predict, evaluate and plot (chosen at fit time; before 0.2: the block)."""
+        return default_horizon(self.manifest)
+
+
+def default_horizon(manifest: dict) -> int:
+    """The fit-time default horizon of a bundle's manifest (older bundles: their block)."""
+    chosen = (manifest.get("defaults") or {}).get("horizon")
+    return int(chosen) if isinstance(chosen, int) and chosen > 0 else int(manifest["config"]["block"])
 
 
 def load_bundle(path: str | Path) -> LoadedBundle:
@@ -353,22 +387,23 @@ def _check_cell(path, cell) -> None:
 
 def predict(
     bundle_path: str | Path,
-    horizon: int,
+    horizon: int | None = None,
     *,
     data: str | Path | None = None,
     read_options=None,
     all_columns: bool = False,
 ) -> Forecast:
-    """Forecast `horizon` steps after the end of the bundle's data, or after the end of `data`.
+    """Forecast `horizon` steps (default: the bundle's) after the end of its data, or of `data`.
 
     Raises:
         UsageError: `horizon` < 1.
         BundleError, DataError.
     """
-    if horizon < 1:
+    if horizon is not None and horizon < 1:
         raise UsageError(f"--horizon must be >= 1, got {horizon}")
     loaded = load_bundle(bundle_path)
     m = loaded.manifest
+    horizon = horizon or loaded.horizon
     notes: list[str] = []
     if data is not None:
         context, last, freq = _context_from_csv(loaded, data, read_options, notes)

@@ -197,7 +197,7 @@ def forecast_view(bundle_path, horizon, data, history, as_of, read_options, note
     m = loaded.manifest
     times, values, freq = _observed(loaded, data, read_options, notes)
     defaults = cycle(freq, loaded.window)
-    horizon = defaults.season if horizon is None else horizon
+    horizon = loaded.horizon if horizon is None else horizon
     if horizon < 1:
         raise UsageError(f"--horizon must be >= 1, got {horizon}")
     history = max(defaults.history, 3 * horizon) if history is None else history

@@ -37,6 +37,7 @@ class TrainResult:
     stopped: str = "max_epochs"  # or "early"
     seconds: float = 0.0
     device: str = "cpu"
+    linear_start: dict | None = None  # what `linear.ridge_start` chose, set by the caller
 
 
 def seed_everything(seed: int) -> None:
@@ -99,6 +100,7 @@ def train(
     patience: int,
     seed: int,
     max_windows: int = 0,
+    val_rows: tuple[int, int] | None = None,
     on_epoch: Callable[[EpochStats], None] | None = None,
     should_stop: Callable[[], int | None] | None = None,
 ) -> TrainResult:
@@ -110,11 +112,16 @@ def train(
         train_starts, val_starts: window start rows of training and validation samples.
         max_windows: if > 0, each epoch trains on a fresh random sample of at most this many
             training windows (long series: shorter epochs, so early stopping reacts sooner).
+        val_rows: [first, end) rows whose forecasts the validation loss counts (None: every
+            target row of the validation windows). Windows that straddle the boundary then
+            count only their validation rows, so a short series still gets every validation
+            row scored at every lead.
         on_epoch: called after each epoch with its statistics.
         should_stop: polled before every batch; a non-None exit code stops training.
 
     Returns:
-        Loss history and the best epoch; `model` holds the best weights.
+        Loss history and the best epoch (0: the starting weights were never beaten on
+        validation); `model` holds the best weights.
 
     Raises:
         TrainingError: the loss became NaN or infinite.
@@ -130,6 +137,7 @@ def train(
     val_idx = torch.tensor(val_starts, dtype=torch.long, device=series.device)
     result = TrainResult(device=str(series.device))
     best_state = copy.deepcopy(model.state_dict())
+    result.best_val_loss = evaluate_loss(model, samples, val_idx, window, val_rows=val_rows)
     stale = 0
     started = time.perf_counter()
     for epoch in range(1, epochs + 1):
@@ -149,7 +157,7 @@ def train(
             loss = _step(model, optimizer, loss_fn, x, y)
             total += loss.detach() * len(batch)
         train_loss = total.item() / len(order)
-        val_loss = evaluate_loss(model, samples, val_idx, window)
+        val_loss = evaluate_loss(model, samples, val_idx, window, val_rows=val_rows)
         if not (math.isfinite(train_loss) and math.isfinite(val_loss)):
             raise TrainingError(
                 f"training diverged at epoch {epoch} (train loss {train_loss:.3g}, validation loss {val_loss:.3g}); "
@@ -187,14 +195,27 @@ def _step(model, optimizer, loss_fn, x, y) -> torch.Tensor:
 
 
 @torch.no_grad()
-def evaluate_loss(model: nn.Module, samples: torch.Tensor, idx: torch.Tensor, window: int, chunk: int = 0) -> float:
+def evaluate_loss(
+    model: nn.Module, samples: torch.Tensor, idx: torch.Tensor, window: int, chunk: int = 0,
+    val_rows: tuple[int, int] | None = None,
+) -> float:
     """Mean squared error of `model` over the samples at `idx` (eval mode, `chunk` windows at a time;
-    0: `forecast.inference_chunk` of the samples' device)."""
+    0: `forecast.inference_chunk` of the samples' device); with `val_rows` = (first, end), only
+    target rows in [first, end) count."""
     model.eval()
     chunk = chunk or inference_chunk(samples.device)
     total = torch.zeros((), device=samples.device)
+    count = torch.zeros((), device=samples.device)
+    block = samples.shape[1] - window
     for i in range(0, len(idx), chunk):
-        batch = samples[idx[i : i + chunk]]
-        pred = model(batch[:, :window])
-        total += torch.sum((pred - batch[:, window:]) ** 2) / pred[0].numel()
-    return total.item() / max(1, len(idx))
+        starts = idx[i : i + chunk]
+        batch = samples[starts]
+        err = torch.mean((model(batch[:, :window]) - batch[:, window:]) ** 2, dim=2)  # [B, K]
+        if val_rows is None:
+            mask = torch.ones_like(err)
+        else:
+            rows = starts[:, None] + window + torch.arange(block, device=err.device)  # [B, K]
+            mask = ((rows >= val_rows[0]) & (rows < val_rows[1])).to(err.dtype)
+        total += torch.sum(err * mask)
+        count += mask.sum()
+    return total.item() / max(1.0, count.item())

@@ -40,11 +40,13 @@ def sample_starts(split: Split, window: int, block: int) -> tuple[range, range]:
     """Window start rows for training and validation samples.
 
     A sample starting at row s reads rows [s, s + window) and predicts [s + window, s + window + block).
-    Training samples predict only training rows; validation samples predict only validation rows
-    (their context may reach back into the training rows).
+    Training samples predict only training rows. Validation samples predict at least one
+    validation row; their other target rows (training or test) must be masked out of the loss
+    (`train.train(val_rows=...)`), so every validation row is scored at every lead even when
+    the validation rows are fewer than a block.
     """
     train = range(0, split.train_end - window - block + 1)
-    val = range(max(0, split.train_end - window), split.val_end - window - block + 1)
+    val = range(max(0, split.train_end - window - block + 1), min(split.val_end - window, split.rows - window - block + 1))
     return train, val
 
 
