@@ -145,10 +145,35 @@ def test_csv_without_rows_after_validation_is_exit_3(fitted, tmp_path):
         evaluate(fitted / "model.tsfc", data=hourly_csv(tmp_path / "short.csv", rows=405))
 
 
-def test_threads_change_the_speed_not_the_report(fitted):
-    one = evaluate_json("--threads", "1", cwd=fitted)
-    two = evaluate_json("--threads", "2", cwd=fitted)
+def test_threads_change_the_speed_not_the_report(fitted, tmp_path):
+    from tsfc.forecast import CPU_CHUNK
+
+    data = hourly_csv(tmp_path / "long.csv", rows=700)  # 300 rows after validation
+    one = evaluate_json(data, "--threads", "1", cwd=fitted)
+    two = evaluate_json(data, "--threads", "2", cwd=fitted)
+    assert one["origins"] > CPU_CHUNK  # more than one chunk, so two threads do roll in parallel
     assert one == two
+
+
+def test_parallel_backtest_gives_the_serial_forecasts_bit_for_bit(fitted, monkeypatch):
+    import tsfc.forecast
+    from tsfc.evaluation import evaluate
+
+    pools = []  # the worker count of each pool backtest opens: proof that the parallel path ran
+
+    class Pool(tsfc.forecast.ThreadPoolExecutor):
+        def __init__(self, workers, *args, **kwargs):
+            pools.append(workers)
+            super().__init__(workers, *args, **kwargs)
+
+    monkeypatch.setattr(tsfc.forecast, "CPU_CHUNK", 16)  # 100 origins in 7 chunks
+    monkeypatch.setattr(tsfc.forecast, "ThreadPoolExecutor", Pool)
+    serial = evaluate(fitted / "model.tsfc", threads=1)
+    assert pools == []
+    parallel = evaluate(fitted / "model.tsfc", threads=2)
+    assert pools == [2]
+    assert np.array_equal(serial.predictions["model"], parallel.predictions["model"])
+    assert serial.metrics == parallel.metrics
 
 
 def test_negative_threads_is_exit_2(fitted):

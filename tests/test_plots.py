@@ -1,5 +1,5 @@
 """Tests for `tsfc plot`: the views (tsfc.plotting), the drawing (tsfc.plots) and the command,
-run headless as cron would: no DISPLAY, HOME=/nonexistent."""
+run headless as cron would: no DISPLAY, HOME a directory that does not exist."""
 
 from __future__ import annotations
 
@@ -40,10 +40,15 @@ def svg_size(path: Path) -> tuple[float, float]:
     return float(root.get("width").removesuffix("pt")), float(root.get("height").removesuffix("pt"))
 
 
+def missing_home(tmp_path: Path) -> Path:
+    """A HOME that does not exist; under tmp_path, so no machine can have it (and root could create it)."""
+    return tmp_path / "no-such-home"
+
+
 def headless_env(tmp_path: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "MPLBACKEND", "MPLCONFIGDIR")}
-    env.update(HOME="/nonexistent", XDG_CONFIG_HOME="", XDG_CACHE_HOME="", PYTHONPATH=str(ROOT), TMPDIR=str(tmp_path),
-               OMP_NUM_THREADS="1")
+    env.update(HOME=str(missing_home(tmp_path)), XDG_CONFIG_HOME="", XDG_CACHE_HOME="", PYTHONPATH=str(ROOT),
+               TMPDIR=str(tmp_path), OMP_NUM_THREADS="1")
     return env
 
 
@@ -232,7 +237,8 @@ def test_every_kind_renders_headless_to_png_and_svg_of_the_requested_size(bundle
     done = subprocess.run([sys.executable, "-c", script, str(bundle), str(tmp_path)], env=headless_env(tmp_path),
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert "nonexistent" not in done.stdout and done.stderr == ""  # no "cache directory not writable" warning
+    home = missing_home(tmp_path)
+    assert str(home) not in done.stdout and done.stderr == ""  # no "cache directory not writable" warning
     assert png_size(tmp_path / "forecast.png") == (400, 200)
     assert png_size(tmp_path / "loss.png") == (480, 240)
     assert png_size(tmp_path / "backtest.png") == (540, 360)
@@ -240,7 +246,7 @@ def test_every_kind_renders_headless_to_png_and_svg_of_the_requested_size(bundle
     assert svg_size(tmp_path / "loss.svg") == (432, 216)
     assert svg_size(tmp_path / "backtest.svg") == (648, 432)
     assert not list(tmp_path.glob(".*.tmp"))
-    assert not Path("/nonexistent").exists()
+    assert not home.exists()  # matplotlib wrote no config or cache into HOME
 
 
 def test_cli_plot_writes_default_name_and_prints_the_path(bundle, tmp_path):
