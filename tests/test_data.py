@@ -222,6 +222,13 @@ def test_time_column_formats(tmp_path, cells, freq, first):
     assert series.values[:, 0].tolist() == list(range(len(cells)))
 
 
+def test_pairs_of_numbers_are_relative_years_only_under_a_time_name(tmp_path):
+    text = "score,y\n2-1,5\n0-3,6\n1-1,7\n"
+    assert load_csv(write(tmp_path, text), "y").date_col is None
+    with pytest.raises(DataError, match="inferred frequency is MS, but filling its gaps would invent 20 rows"):
+        load_csv(write(tmp_path, text.replace("score", "month"), "m.csv"), "y")  # 2002-01, 2000-03, 2001-01
+
+
 def test_integers_and_month_names_are_not_time_columns(tmp_path):
     series = load_csv(write(tmp_path, "step,y\n1,5\n2,6\n3,7\n"), "y")
     assert series.date_col is None and series.index is None
@@ -293,8 +300,8 @@ def test_row_numbers_without_a_time_column(tmp_path):
 def test_too_many_missing_timestamps_is_an_error(tmp_path):
     dates = pd.date_range("2024-01-01", periods=40, freq="h").delete(range(10, 16))  # 6 of 40 missing
     path = write(tmp_path, "date,y\n" + "".join(f"{d},{i}\n" for i, d in enumerate(dates)))
-    with pytest.raises(DataError, match=r"look h but 6 of the 40 steps are missing, so filling them would "
-                                        r"invent 18% more rows; pass --date-format .* resample") as err:
+    with pytest.raises(DataError, match=r"inferred frequency is h, but filling its gaps would invent 6 rows, "
+                                        r"18% of the 34 read; pass --date-format .* resample") as err:
         load_csv(path, "y")
     assert "\n" not in str(err.value)
     dates = pd.date_range("2024-01-01", periods=40, freq="h").delete([10, 11, 30])  # 3 of 40: filled

@@ -490,8 +490,8 @@ def _fill_timestamps(file: Path, index, values, freq: str, notes: list[str]):
         return grid, values, inserted
     added = len(grid) - len(index)
     if added > max(MAX_FILL_ROWS, MAX_FILL_SHARE * len(index)):
-        raise _fail(file, f"the timestamps look {freq} but {added} of the {len(grid)} steps are missing, "
-                          f"so filling them would invent {added / len(index):.0%} more rows",
+        raise _fail(file, f"the inferred frequency is {freq}, but filling its gaps would invent {added} rows, "
+                          f"{added / len(index):.0%} of the {len(index)} read",
                     "pass --date-format if the dates are misread, resample or aggregate the data to "
                     "one regular frequency first, or pass --date-col none to use row order")
     full = np.full((len(grid), values.shape[1]), np.nan, dtype=np.float32)  # [grid rows, C]

@@ -146,23 +146,25 @@ def _time_like(cells: list[str], fmt: str | None, named: bool) -> bool:
         numeric = pd.to_numeric(pd.Series(cells), errors="coerce").notna()
         if numeric.any() and not (named and all(re.fullmatch(r"\d{8}", cell) for cell in cells)):
             return False
-    times, _ = parse_times(pd.Series(cells), fmt)
+    times, _ = parse_times(pd.Series(cells), fmt, relative=named)
     return times.notna().mean() >= 0.9
 
 
 # --- parsing -----------------------------------------------------------------
 
-def parse_times(raw: pd.Series, fmt: str | None) -> tuple[pd.Series, str | None]:
+def parse_times(raw: pd.Series, fmt: str | None, relative: bool = True) -> tuple[pd.Series, str | None]:
     """Parse strings into naive timestamps, NaT where a cell cannot be read.
 
     Time-zone-aware values (ISO "Z" or offsets, mixed offsets too) are converted
     to UTC and the zone dropped. With ``fmt`` only that strptime format is tried.
+    ``relative=False`` refuses relative years ("1-01"), which detection accepts
+    only under a time name: a column of "2-1" scores is not a calendar.
 
     Returns:
         (timestamps, note or None): the note says what was read unusually.
     """
     if fmt is None:
-        for pattern, kind, year, period in _PATTERNS:
+        for pattern, kind, year, period in _PATTERNS[:None if relative else -1]:
             parsed = _parse_pattern(raw, pattern, kind, year, period)
             if parsed is not None:
                 note = None
