@@ -164,7 +164,9 @@ def parse_times(raw: pd.Series, fmt: str | None, relative: bool = True) -> tuple
         (timestamps, note or None): the note says what was read unusually.
     """
     if fmt is None:
-        for pattern, kind, year, period in _PATTERNS[:None if relative else -1]:
+        for pattern, kind, year, period in _PATTERNS:
+            if kind == "relative" and not relative:
+                continue
             parsed = _parse_pattern(raw, pattern, kind, year, period)
             if parsed is not None:
                 note = None
@@ -241,7 +243,7 @@ def parse_parts(file, frame: pd.DataFrame, columns: list[str]) -> pd.Series:
             value = frame[name].iloc[row]
             what = "a month (1-12 or a name like Jan)" if kind == "month" else f"a {kind} ({low}-{high})"
             raise _fail(file, f"column {name!r} row {row + 1}: {value!r} is not {what}",
-                        f"fix that value, or pass --date-col with the time column(s)")
+                        "fix that value, or pass --date-col with the time column(s)")
         if kind == "quarter":
             kind, numbers = "month", 3 * numbers - 2
         fields[kind] = numbers.astype("int64")
