@@ -107,7 +107,8 @@ def test_gap_and_na_filling(tmp_path):
     np.testing.assert_allclose(series.values[:, 1], [1, 1, 2, 3, 4, 5, 6])
     assert series.notes == ["inserted 1 missing timestamps (h) and filled them by linear interpolation",
                             "filled 1 missing values in OT by linear interpolation",
-                            "filled 4 missing values in x by linear interpolation"]
+                            "filled 3 missing values in x by linear interpolation",
+                            "repeated the nearest value of x over its 1 empty rows at the start or end"]
 
 
 @pytest.mark.parametrize("dates, freq", [

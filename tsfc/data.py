@@ -518,8 +518,14 @@ def _fill_missing(values: np.ndarray, columns: list[str], inserted: np.ndarray,
     rows = np.arange(len(values))
     for col, name in enumerate(columns):
         missing = np.isnan(values[:, col])
-        count = int((missing & ~inserted).sum())
-        if missing.any():
-            values[missing, col] = np.interp(rows[missing], rows[~missing], values[~missing, col])
+        if not missing.any():
+            continue
+        present = rows[~missing]
+        ends = missing & ((rows < present[0]) | (rows > present[-1]))
+        values[missing, col] = np.interp(rows[missing], present, values[~missing, col])
+        count = int((missing & ~inserted & ~ends).sum())
         if count:
             notes.append(f"filled {count} missing values in {name} by linear interpolation")
+        if ends.any():
+            notes.append(f"repeated the nearest value of {name} over its {int(ends.sum())} empty rows "
+                         "at the start or end")
