@@ -11,7 +11,7 @@ from tsfc.metrics import mase, seasonal_naive_mae
 
 @pytest.mark.parametrize("freq, season", [
     ("h", 24), ("H", 24), ("D", 7), ("MS", 12), ("ME", 12), ("W-SUN", 52), ("QS-JAN", 4), ("QE-DEC", 4),
-    ("2h", 1), ("15min", 1), ("YS-JAN", 1), (None, 1),
+    ("2h", 12), ("15min", 96), ("YS-JAN", 1), (None, 1),
 ])
 def test_season_for_frequency(freq, season):
     assert season_for(freq) == season

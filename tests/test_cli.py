@@ -128,7 +128,7 @@ def test_info_table(workdir):
 
 def test_missing_target_column(workdir):
     result = tsfc("fit", "hourly.csv", "--target", "OT", "--bundle", "new.tsfc", *TINY_ARGS)
-    assert_one_line_error(result, 3, "'OT'", "date, x, y")
+    assert_one_line_error(result, 3, "'OT'", "the columns are x, y")  # the time column is no target candidate
     assert len(result.stderr.splitlines()) == 1
     assert not (workdir / "new.tsfc").exists()
 

@@ -15,7 +15,8 @@ from tsfc import data
 from tsfc.data import ReadOptions, file_sha256, future_index, load_csv
 from tsfc.errors import DataError, UsageError
 
-ETTH1 = Path(__file__).resolve().parents[2] / "shared" / "data" / "ETTh1.csv"
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+ETTH1 = DATA / "ETTh1.csv"
 HOURLY = "date,load,OT\n2024-01-01 00:00:00,1.5,10\n2024-01-01 01:00:00,2.5,11\n2024-01-01 02:00:00,3.5,12\n"
 
 
@@ -106,7 +107,8 @@ def test_gap_and_na_filling(tmp_path):
     np.testing.assert_allclose(series.values[:, 1], [1, 1, 2, 3, 4, 5, 6])
     assert series.notes == ["inserted 1 missing timestamps (h) and filled them by linear interpolation",
                             "filled 1 missing values in OT by linear interpolation",
-                            "filled 4 missing values in x by linear interpolation"]
+                            "filled 3 missing values in x by linear interpolation",
+                            "repeated the nearest value of x over its 1 empty rows at the start or end"]
 
 
 @pytest.mark.parametrize("dates, freq", [
@@ -200,13 +202,156 @@ def test_constant_column_is_fine(tmp_path):
     assert series.values[:, 0].tolist() == [3, 3, 3]
 
 
+# --- time formats, split date parts, index columns ---------------------------------
+
+@pytest.mark.parametrize("cells, freq, first", [
+    (["1998 Q1", "1998 Q2", "1998 Q3", "1998 Q4", "1999 Q1"], "QS-JAN", "1998-01-01"),
+    (["1998Q1", "1998Q2", "1998Q3", "1998Q4", "1999Q1"], "QS-JAN", "1998-01-01"),
+    (["1998-Q3", "1998-Q4", "1999-Q1", "1999-Q2", "1999-Q3"], "QS-JAN", "1998-07-01"),
+    (["1976 Jul", "1976 Aug", "1976 Sep", "1976 Oct", "1976 Nov"], "MS", "1976-07-01"),
+    (["Jul 1976", "Aug 1976", "Sep 1976", "Oct 1976", "Nov 1976"], "MS", "1976-07-01"),
+    (["1976-07", "1976-08", "1976-09", "1976-10", "1976-11"], "MS", "1976-07-01"),
+    (["1-11", "1-12", "2-01", "2-02", "2-03"], "MS", "2001-11-01"),
+    (["2011-12-31T13:00:00Z", "2011-12-31T13:30:00Z", "2011-12-31T14:00:00Z", "2011-12-31T14:30:00Z",
+      "2011-12-31T15:00:00Z"], "30min", "2011-12-31 13:00"),
+])
+def test_time_column_formats(tmp_path, cells, freq, first):
+    text = "period,y\n" + "".join(f"{cell},{i}\n" for i, cell in enumerate(cells))
+    series = load_csv(write(tmp_path, text), "y")
+    assert series.date_col == "period" and series.freq == freq
+    assert series.index[0] == pd.Timestamp(first) and len(series.index) == len(cells)
+    assert series.values[:, 0].tolist() == list(range(len(cells)))
+
+
+def test_pairs_of_numbers_are_relative_years_only_under_a_time_name(tmp_path):
+    text = "score,y\n2-1,5\n0-3,6\n1-1,7\n"
+    assert load_csv(write(tmp_path, text), "y").date_col is None
+    with pytest.raises(DataError, match="inferred frequency is MS, but filling its gaps would invent 20 rows"):
+        load_csv(write(tmp_path, text.replace("score", "month"), "m.csv"), "y")  # 2002-01, 2000-03, 2001-01
+
+
+def test_integers_and_month_names_are_not_time_columns(tmp_path):
+    series = load_csv(write(tmp_path, "step,y\n1,5\n2,6\n3,7\n"), "y")
+    assert series.date_col is None and series.index is None
+    series = load_csv(write(tmp_path, "month,y\nJan,5\nFeb,6\nMar,7\n", "m.csv"), "y")
+    assert series.date_col is None
+    series = load_csv(write(tmp_path, "date,y\n20240101,5\n20240102,6\n20240103,7\n", "c.csv"), "y")
+    assert series.date_col == "date" and series.freq == "D"  # compact dates under a time name still count
+
+
+@pytest.mark.parametrize("header, rows, date_col, freq, first", [
+    ("year,month,y", ["2020,11", "2020,12", "2021,1", "2021,2"], "year,month", "MS", "2020-11-01"),
+    ("Year,Month,y", ["2020,Nov", "2020,Dec", "2021,Jan", "2021,Feb"], "Year,Month", "MS", "2020-11-01"),
+    ("year,month,day,y", ["2020,2,28", "2020,2,29", "2020,3,1", "2020,3,2"], "year,month,day", "D", "2020-02-28"),
+    ("year,month,day,hour,y", ["2020,1,1,22", "2020,1,1,23", "2020,1,2,0", "2020,1,2,1"],
+     "year,month,day,hour", "h", "2020-01-01 22:00"),
+    ("year,quarter,y", ["2020,3", "2020,4", "2021,1", "2021,2"], "year,quarter", "QS-JAN", "2020-07-01"),
+    ("year,y", ["2018", "2019", "2020", "2021"], "year", "YS-JAN", "2018-01-01"),
+])
+def test_split_date_parts(tmp_path, header, rows, date_col, freq, first):
+    text = header + "\n" + "".join(f"{row},{i}\n" for i, row in enumerate(rows))
+    path = write(tmp_path, text)
+    series = load_csv(path, "y", "all")
+    assert series.date_col == date_col and series.freq == freq and series.columns == ["y"]
+    assert series.index[0] == pd.Timestamp(first)
+    assert series.values[:, 0].tolist() == [0, 1, 2, 3]
+    again = load_csv(path, "y", date_col=series.date_col)  # as a bundle passes it back at predict time
+    assert again.date_col == date_col and list(again.index) == list(series.index)
+
+
+def test_date_parts_named_explicitly(tmp_path):
+    path = write(tmp_path, "yr,mo,y\n2020,11,1\n2020,12,2\n2021,1,3\n")
+    assert load_csv(path, "y").date_col is None  # not part names: no guessing
+    series = load_csv(path, "y", date_col="yr,mo")  # in the order year, month
+    assert series.date_col == "yr,mo" and series.freq == "MS"
+    assert load_csv(path, "y", date_col="yr, mo").date_col == "yr,mo"
+    with pytest.raises(DataError, match=r"column 'mo' row 2: '13' is not a month \(1-12 or a name"):
+        load_csv(write(tmp_path, "yr,mo,y\n2020,11,1\n2020,13,2\n", "bad.csv"), "y", date_col="yr,mo")
+    with pytest.raises(DataError, match="no column 'mont'; did you mean 'month'"):
+        load_csv(write(tmp_path, "year,month,y\n2020,1,1\n", "x.csv"), "y", date_col="year,mont")
+
+
+def test_a_date_column_wins_over_parts(tmp_path):
+    text = "date,year,month,y\n2020-01-01,2020,1,5\n2020-02-01,2020,2,6\n2020-03-01,2020,3,7\n"
+    series = load_csv(write(tmp_path, text), "y", "all")
+    assert series.date_col == "date" and series.columns == ["y", "year", "month"]
+
+
+@pytest.mark.parametrize("name", ["rownames", "No", "index", "Unnamed: 0", ""])
+def test_row_number_column_is_left_out(tmp_path, name):
+    text = f"{name},date,x,y\n1,2024-01-01,5,1\n2,2024-01-02,6,2\n3,2024-01-03,8,3\n"
+    path = write(tmp_path, text)
+    series = load_csv(path, "y", "all")
+    assert series.columns == ["y", "x"] and series.date_col == "date"
+    assert series.notes == [f"left out {name or 'the unnamed first column'} (row numbers) of --features all"]
+    with pytest.raises(DataError, match="no column 'z'; the columns are x, y;"):
+        load_csv(path, "z")
+
+
+def test_row_numbers_without_a_time_column(tmp_path):
+    path = write(tmp_path, ",y,x\n1,10,5\n2,11,6\n3,12,7\n")
+    series = load_csv(path, "y", "all")
+    assert series.index is None and series.columns == ["y", "x"]
+    # an unnamed first column that does not count rows is data
+    assert load_csv(write(tmp_path, ",y\n7,10\n3,11\n9,12\n", "u.csv"), "y", "all").columns == ["y", ""]
+
+
+# --- gaps, empty ends, absurd values -----------------------------------------------
+
+def test_too_many_missing_timestamps_is_an_error(tmp_path):
+    dates = pd.date_range("2024-01-01", periods=40, freq="h").delete(range(10, 16))  # 6 of 40 missing
+    path = write(tmp_path, "date,y\n" + "".join(f"{d},{i}\n" for i, d in enumerate(dates)))
+    with pytest.raises(DataError, match=r"inferred frequency is h, but filling its gaps would invent 6 rows, "
+                                        r"18% of the 34 read; pass --date-format .* resample") as err:
+        load_csv(path, "y")
+    assert "\n" not in str(err.value)
+    dates = pd.date_range("2024-01-01", periods=40, freq="h").delete([10, 11, 30])  # 3 of 40: filled
+    series = load_csv(write(tmp_path, "date,y\n" + "".join(f"{d},{i}\n" for i, d in enumerate(dates)),
+                            "ok.csv"), "y")
+    assert len(series.values) == 40 and series.notes[0].startswith("inserted 3 missing timestamps (h)")
+
+
+def test_empty_target_ends_are_dropped_not_filled(tmp_path):
+    text = ("date,y,x\n2024-01-01,,1\n2024-01-02,,2\n2024-01-03,3,3\n2024-01-04,,4\n2024-01-05,5,5\n"
+            "2024-01-06,,6\n")
+    series = load_csv(write(tmp_path, text), "y", ["x"])
+    assert series.index[0] == pd.Timestamp("2024-01-03") and series.index[-1] == pd.Timestamp("2024-01-05")
+    np.testing.assert_allclose(series.values, [[3, 3], [4, 4], [5, 5]])  # the interior gap is interpolated
+    assert series.notes == ["dropped 2 leading rows where y is empty", "dropped 1 trailing rows where y is empty",
+                            "filled 1 missing values in y by linear interpolation"]
+    plain = load_csv(write(tmp_path, "y\n1\n2\nNA\n", "p.csv"), "y", date_col="none")
+    assert plain.values[:, 0].tolist() == [1, 2] and plain.notes == ["dropped 1 trailing rows where y is empty"]
+
+
+@pytest.mark.parametrize("value, row", [("1e30", 3), ("-9.99e20", 3), ("3e12", 3)])
+def test_absurd_values_are_refused(tmp_path, value, row):
+    cells = ["12.5", "13.1", value, "12.9", "14.0", "13.3"]
+    path = write(tmp_path, "date,y\n" + "".join(f"2024-01-0{i + 1},{c}\n" for i, c in enumerate(cells)))
+    with pytest.raises(DataError, match=rf"column 'y' row {row}: .* times the column's spread .*fix or blank"):
+        load_csv(path, "y")
+
+
+def test_big_but_real_values_are_kept(tmp_path):
+    cells = ["0", "0", "0", "0", "250000", "0", "3", "1e8"]  # intermittent demand, a spike, a big level
+    path = write(tmp_path, "y\n" + "\n".join(cells) + "\n")
+    assert load_csv(path, "y").values[-1, 0] == 1e8
+    text = "date,y\n2024-01-02,5\n2024-01-01,1e20\n" + "".join(f"2024-01-{day:02d},6\n" for day in range(3, 9))
+    path = write(tmp_path, text, "s.csv")
+    with pytest.raises(DataError, match="column 'y' row 2: 1e\\+20"):  # the file's row, not the sorted one
+        load_csv(path, "y")
+
+
 # --- errors --------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, kwargs, fragment", [
     ("", {}, "the file is empty"),
     ("date,OT\n", {}, "header but no data rows"),
-    (HOURLY, {"target": "ot"}, "no column 'ot'; the columns are date, load, OT; pass --target"),
+    (HOURLY, {"target": "ot"}, "no column 'ot'; did you mean 'OT'\\? The columns are load, OT; pass --target"),
+    (HOURLY, {"target": "zzz"}, "no column 'zzz'; the columns are load, OT; pass --target"),
     (HOURLY, {"features": ["nope"]}, "no column 'nope'.*--features"),
+    (HOURLY, {"features": ["LOAD"]}, "no column 'LOAD'; did you mean 'load'\\?.*--features"),
+    (HOURLY, {"target": "Date"}, "no column 'Date'; the columns are load, OT"),
+    (HOURLY, {"date_col": "Date"}, "no column 'Date'; did you mean 'date'\\?.*--date-col"),
     (HOURLY, {"features": ["load", "load"]}, "feature 'load' is listed twice"),
     (HOURLY, {"features": ["OT"]}, "feature 'OT' is the target"),
     (HOURLY, {"date_col": "when"}, "no column 'when'.*--date-col"),
@@ -323,3 +468,42 @@ def test_etth1():
     assert series.index[-1] == pd.Timestamp("2018-06-26 19:00:00")
     assert series.columns == ["OT", "HUFL", "HULL", "MUFL", "MULL", "LUFL", "LULL"]
     assert series.notes == []
+
+
+REAL = [("ETTh1.csv", "OT", "h", 17420), ("ETTh2.csv", "OT", "h", 17420),
+        ("monthly-mean-temp.csv", "Temperature", "MS", 240), ("monthly-robberies.csv", "Robberies", "MS", 118),
+        ("monthly-writing-paper-sales.csv", "Sales", "MS", 147),
+        ("daily-max-temperatures.csv", "Temperature", "D", 3652),
+        *[("aus_production.csv", name, "QS-JAN", rows) for name, rows in
+          [("Beer", 218), ("Cement", 218), ("Electricity", 218), ("Gas", 218), ("Tobacco", 194), ("Bricks", 198)]],
+        ("vic_elec.csv", "Demand", "30min", 52608)]
+
+
+@pytest.mark.parametrize("name, target, freq, rows", REAL, ids=[f"{n}-{t}" for n, t, *_ in REAL])
+def test_real_files_load_without_flags(name, target, freq, rows):
+    from tsfc.baselines import season_for
+
+    path = DATA / name
+    if not path.exists():
+        pytest.skip(f"reference data not found at {path}")
+    series = load_csv(path, target, "all")  # also runs the absurd-value check on every numeric column
+    assert series.freq == freq and series.values.shape[0] == rows
+    assert season_for(series.freq) == {"h": 24, "MS": 12, "D": 7, "QS-JAN": 4, "30min": 48}[freq]
+    assert "rownames" not in series.columns and series.date_col not in series.columns
+    inserted = [note for note in series.notes if note.startswith("inserted")]
+    if name == "daily-max-temperatures.csv":  # the leap days 1984-02-29 and 1988-02-29
+        assert inserted == ["inserted 2 missing timestamps (D) and filled them by linear interpolation"]
+    else:
+        assert inserted == []
+
+
+def test_real_quarterly_ends_and_relative_years():
+    production, paper = DATA / "aus_production.csv", DATA / "monthly-writing-paper-sales.csv"
+    for path in (production, paper):
+        if not path.exists():
+            pytest.skip(f"reference data not found at {path}")
+    tobacco = load_csv(production, "Tobacco")
+    assert tobacco.notes == ["dropped 24 trailing rows where Tobacco is empty"]
+    assert tobacco.index[-1] == pd.Timestamp("2004-04-01")
+    sales = load_csv(paper, "Sales")
+    assert sales.index[0] == pd.Timestamp("2001-01-01") and sales.index[-1] == pd.Timestamp("2013-03-01")

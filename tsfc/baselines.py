@@ -1,28 +1,16 @@
 """Simple forecasts a model must beat: naive, seasonal naive, linear autoregression. Pure numpy.
 
+``season_for`` (a frequency's seasonal period) lives in ``tsfc.times`` and is re-exported here.
+
 Each takes the target `series` [rows], origin rows `origins` [N] (a forecast of rows
 [o, o + horizon) made from the rows before o) and returns forecasts [N, horizon].
 """
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
-# Seasonal period of a frequency's base alias (pandas offset names, any anchor suffix).
-SEASONS = {"h": 24, "D": 7, "W": 52, "MS": 12, "ME": 12, "M": 12, "QS": 4, "QE": 4, "Q": 4}
-
-
-def season_for(freq: str | None) -> int:
-    """Seasonal period of a frequency: 24 hourly, 7 daily, 52 weekly, 12 monthly, 4 quarterly, else 1."""
-    if not freq:
-        return 1
-    match = re.fullmatch(r"(\d*)([A-Za-z]+)(-\w+)?", freq)
-    if match is None or match.group(1) not in ("", "1"):
-        return 1  # multiples (2h, 15min) have no conventional season
-    base = match.group(2)
-    return SEASONS.get("h" if base == "H" else base, 1)
+from tsfc.times import season_for  # noqa: F401  (the seasonal period of a frequency; callers import it from here)
 
 
 def naive(series: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:

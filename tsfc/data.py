@@ -2,7 +2,9 @@
 
 ``load_csv`` checks the file (exists, is text, fits in memory), detects the
 encoding and separator, reads only the columns asked for, parses the time
-column, sorts, fills gaps and missing values, and returns a ``Series``. Every
+column (with ``tsfc.times``), sorts, trims the rows before the target's first
+and after its last value, fills small gaps and missing values, and returns a
+``Series``. Every
 user-facing problem is a ``DataError`` with one line naming the file, the
 problem and the flag that fixes it. Rows in messages count data rows after the
 header, from 1; lines count physical lines of the file, from 1.
@@ -12,23 +14,33 @@ from __future__ import annotations
 
 import codecs
 import csv
+import difflib
 import hashlib
 import itertools
 import os
 import re
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pandas.tseries.frequencies import to_offset
 
+from tsfc import times
 from tsfc.errors import DataError, UsageError
+from tsfc.times import future_index  # noqa: F401  (re-exported: pipeline and plotting import it from here)
 
 SEPARATORS = (",", ";", "\t", "|")
 NA_TOKENS = ["", "NA", "N/A", "n/a", "na", "NaN", "nan", "null", "NULL", "None", "-", "#N/A"]
-TIME_NAMES = {"date", "time", "timestamp", "datetime", "ds", "dt", "month"}
+# A leading column of row numbers (R's write.csv, pandas' to_csv) carries no signal.
+INDEX_NAMES = {"rownames", "no", "no.", "index", "unnamed: 0", ""}
+# Filling more missing timestamps than this share of the rows read (and more than
+# MAX_FILL_ROWS) means misread dates or irregular data, not a few lost readings.
+MAX_FILL_SHARE = 0.10
+MAX_FILL_ROWS = 3
+# A value further than this many spreads (IQR, else median |x|) from the median,
+# and further than ABSURD_DIFF, is a unit or sentinel error (1e30, 9.9e20).
+ABSURD_SPREADS = 1e6
+ABSURD_DIFF = 1e9
 SAMPLE_LINES = 200
 # Parsed float32 columns take far less than the text, but pandas' tokenizer and
 # the string time column need headroom; 1.5x the file size is a safe upper guess.
@@ -72,11 +84,6 @@ def file_sha256(path) -> str:
     return digest.hexdigest()
 
 
-def future_index(last: pd.Timestamp, freq: str, steps: int) -> pd.DatetimeIndex:
-    """Return the ``steps`` timestamps that follow ``last`` at frequency ``freq``."""
-    return pd.date_range(start=last, periods=steps + 1, freq=freq)[1:]
-
-
 def load_csv(path, target: str, features: list[str] | str | None = None,
              date_col: str | None = None, options: ReadOptions | None = None,
              freq: str | None = None) -> Series:
@@ -87,12 +94,14 @@ def load_csv(path, target: str, features: list[str] | str | None = None,
         target: column to forecast (column 0 of ``values``).
         features: None (target only), "all" (every other numeric column, in file
             order) or a list of column names, kept in that order.
-        date_col: None to detect, "none" for row order, or a column name.
+        date_col: None to detect, "none" for row order, a column name, or a comma
+            list of split date parts (year,month[,day[,hour]] or year,quarter);
+            ``Series.date_col`` holds the same spelling, so it can be passed back.
         options: how to read the file; defaults to ``ReadOptions()``.
         freq: frequency the data must have (a fitted bundle's), or None.
 
     Returns:
-        The ``Series``; ``notes`` lists what was changed (sorting, filling).
+        The ``Series``; ``notes`` lists what was changed (sorting, trimming, filling).
 
     Raises:
         DataError: the file cannot be used as asked; the message names the fix.
@@ -103,27 +112,31 @@ def load_csv(path, target: str, features: list[str] | str | None = None,
     file = _check_file(path, opts.encoding)
     encoding = opts.encoding or _detect_encoding(file)
     sep, names, sample = _scan_text(file, encoding, opts)
-    time_col = _choose_time_col(file, names, sample, target, date_col, opts)
-    wanted = _choose_columns(file, names, sample, target, features, time_col, opts)
-    frame = _read_frame(file, encoding, sep, names, wanted, time_col, opts)
+    row_numbers = _index_column(names, sample)
+    _check_date_col(file, names, target, date_col)
+    time_cols = times.find_time_columns(file, names, sample, target, date_col, opts.date_format,
+                                        skip=(row_numbers,))
     notes: list[str] = []
+    wanted = _choose_columns(file, names, sample, target, features, time_cols, row_numbers, opts, notes)
+    frame = _read_frame(file, encoding, sep, names, wanted, time_cols, opts)
     index = None
-    if time_col is None:
+    if not time_cols:
         if date_col is None:
-            notes.append("no time column found; using row order (pass --date-col to name one)")
+            notes.insert(0, "no time column found; using row order (pass --date-col to name one)")
     else:
-        index, frame = _time_order(file, frame, time_col, opts, notes)
+        index, frame = _time_order(file, frame, time_cols, opts, notes)
     values = _to_matrix(file, frame, wanted)
+    index, values = _trim_ends(index, values, wanted[0], notes)
     detected = None
     inserted = np.zeros(len(values), dtype=bool)
     if index is not None:
-        detected = _infer_freq(index, freq, notes)
+        detected = times.infer_freq(index, freq, notes)
         if detected is not None:
-            index, values, inserted = _fill_timestamps(index, values, detected, notes)
+            index, values, inserted = _fill_timestamps(file, index, values, detected, notes)
     _check_freq(file, detected, freq)
     _fill_missing(values, wanted, inserted, notes)
     return Series(values=np.ascontiguousarray(values, dtype=np.float32), columns=wanted,
-                  index=index, date_col=time_col, freq=detected, notes=notes,
+                  index=index, date_col=",".join(time_cols) or None, freq=detected, notes=notes,
                   path=str(file), sha256=file_sha256(file))
 
 
@@ -282,54 +295,57 @@ def _check_field_counts(file: Path, numbered, sep: str, width: int) -> None:
                         "fix that line, or pass --sep (or --decimal if a decimal comma splits numbers)")
 
 
-def _choose_time_col(file, names, sample, target, date_col, opts) -> str | None:
-    if date_col is not None and date_col.lower() == "none":
+def _index_column(names: list[str], sample: list[list[str]]) -> str | None:
+    """The first column when it holds row numbers: named like an index, or unnamed and counting 1..n."""
+    if not names or names[0].lower() not in INDEX_NAMES:
         return None
-    if date_col is not None:
-        if date_col not in names:
-            raise _missing(file, date_col, names, "--date-col (or --date-col none)")
-        return date_col
-    for name in names:
-        if name.lower() in TIME_NAMES and name != target:
-            return name
-    for pos, name in enumerate(names):
-        cells = [row[pos] for row in sample if pos < len(row) and row[pos].strip()]
-        if name != target and cells and _mostly_times(cells, opts):
-            return name
-    return None
+    numbers = pd.to_numeric(pd.Series([row[0] for row in sample if row]), errors="coerce")
+    steps = numbers.diff().dropna()
+    if numbers.isna().any() or (numbers % 1 != 0).any() or not (steps > 0).all():
+        return None
+    if names[0] == "" and not ((steps == 1).all() and numbers.iloc[0] in (0, 1)):
+        return None  # an unnamed first column is data unless it counts the rows
+    return names[0]
 
 
-def _mostly_times(cells: list[str], opts: ReadOptions) -> bool:
-    if pd.to_numeric(pd.Series(cells), errors="coerce").notna().any():
-        return False
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        parsed = pd.to_datetime(pd.Series(cells), format=opts.date_format, errors="coerce", utc=True)
-    return parsed.notna().mean() >= 0.9
+def missing_column(file: Path, name: str, choices: list[str], flag: str) -> DataError:
+    """'no column X', suggesting a column that differs only in case or by a typo."""
+    folded = [choice for choice in choices if choice.lower() == name.lower()]
+    guess = folded or difflib.get_close_matches(name, choices, n=1, cutoff=0.75)
+    hint = f"; did you mean {guess[0]!r}? The" if guess else "; the"
+    return _fail(file, f"no column {name!r}{hint} columns are {', '.join(choices)}", f"pass {flag} with one of them")
 
 
-def _missing(file: Path, name: str, names: list[str], flag: str) -> DataError:
-    return _fail(file, f"no column {name!r}; the columns are {', '.join(names)}",
-                 f"pass {flag} with one of them")
+def _check_date_col(file: Path, names: list[str], target: str, date_col: str | None) -> None:
+    if date_col is None or date_col.strip().lower() == "none" or date_col in names:
+        return
+    for name in date_col.split(","):
+        if name.strip() not in names:
+            raise missing_column(file, name.strip(), [n for n in names if n != target],
+                                 "--date-col (or --date-col none)")
 
 
-def _choose_columns(file, names, sample, target, features, time_col, opts) -> list[str]:
-    """Return ``[target, *features]`` after checking each exists and is not the time column."""
+def _choose_columns(file, names, sample, target, features, time_cols, row_numbers, opts, notes) -> list[str]:
+    """Return ``[target, *features]`` after checking each exists and is not a time column."""
+    usable = [name for name in names if name not in time_cols and name != row_numbers]
     if target not in names:
-        raise _missing(file, target, names, "--target")
-    if target == time_col:
+        numeric = [name for name in usable if _looks_numeric(sample, names.index(name), opts)]
+        raise missing_column(file, target, numeric or usable, "--target")
+    if target in time_cols:
         raise _fail(file, f"target {target!r} is the time column", "pass --target with a numeric column")
     if features is None:
         return [target]
     if isinstance(features, str):
         if features != "all":
             raise UsageError(f"features must be a list of names or 'all', got {features!r}")
-        return [target] + [name for pos, name in enumerate(names)
-                           if name not in (target, time_col) and _looks_numeric(sample, pos, opts)]
+        if row_numbers is not None:
+            notes.append(f"left out {row_numbers or 'the unnamed first column'} (row numbers) of --features all")
+        return [target] + [name for name in usable
+                           if name != target and _looks_numeric(sample, names.index(name), opts)]
     for name in features:
         if name not in names:
-            raise _missing(file, name, names, "--features")
-        if name == target or name == time_col:
+            raise missing_column(file, name, [n for n in usable if n != target], "--features")
+        if name == target or name in time_cols:
             raise _fail(file, f"feature {name!r} is the {'target' if name == target else 'time column'}",
                         "leave it out of --features")
     if len(set(features)) != len(features):
@@ -354,15 +370,13 @@ def _parse_numbers(cells: pd.Series, opts: ReadOptions) -> pd.Series:
     return pd.to_numeric(text, errors="coerce")
 
 
-def _read_frame(file, encoding, sep, names, wanted, time_col, opts) -> pd.DataFrame:
-    """Read only the needed columns: numbers as float32, the time column as strings."""
-    usecols = [names.index(name) for name in wanted] + ([names.index(time_col)] if time_col else [])
+def _read_frame(file, encoding, sep, names, wanted, time_cols, opts) -> pd.DataFrame:
+    """Read only the needed columns: numbers as float32, the time column(s) as strings."""
+    usecols = [names.index(name) for name in [*wanted, *time_cols]]
     kwargs = dict(sep=sep, encoding=encoding, skiprows=opts.skip_rows, header=0, names=names,
                   usecols=usecols, decimal=opts.decimal, thousands=opts.thousands,
                   na_values=NA_TOKENS, keep_default_na=False, engine="c")
-    dtype = {name: "float32" for name in wanted}
-    if time_col:
-        dtype[time_col] = str
+    dtype = {name: "float32" for name in wanted} | {name: str for name in time_cols}
     try:
         return pd.read_csv(file, dtype=dtype, **kwargs)
     except pd.errors.ParserError as err:  # a ValueError too, so caught first
@@ -384,6 +398,10 @@ def _check_numeric_column(file: Path, name: str, cells: pd.Series, opts: ReadOpt
         return
     row = int(np.argmax(bad.to_numpy()))
     value = str(cells.iloc[row])
+    if re.fullmatch(r"\s*[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+\s*", value) and np.isinf(float(value)):
+        # pandas' C parser refuses exponents past float64 instead of reading inf.
+        raise _fail(file, f"column {name!r} row {row + 1}: value is infinite or too large for float32 ({value})",
+                    "fix or blank out that value")
     fix = f"pass --features without {name!r}, or clean the file"
     if re.fullmatch(r"\s*-?\d+,\d+\s*", value) and opts.decimal != ",":
         fix = "pass --decimal , (or --thousands , if ',' groups thousands)"
@@ -392,47 +410,21 @@ def _check_numeric_column(file: Path, name: str, cells: pd.Series, opts: ReadOpt
     raise _fail(file, f"column {name!r} row {row + 1}: {value!r} is not a number", fix)
 
 
-def _time_order(file, frame, time_col, opts, notes):
-    """Parse the time column, sort by it, reject duplicates; return (index, frame)."""
-    raw = frame[time_col]
-    times, aware = _parse_times(raw, opts.date_format)
-    bad = times.isna().to_numpy()
-    if bad.any():
-        row = int(np.argmax(bad))
-        value = raw.iloc[row]
-        problem = "empty timestamp" if pd.isna(value) else f"{value!r} is not a timestamp"
-        raise _fail(file, f"column {time_col!r} row {row + 1}: {problem}",
-                    "pass --date-format (e.g. '%d/%m/%Y %H:%M') or --date-col")
-    if aware:
-        times = times.dt.tz_convert("UTC").dt.tz_localize(None)
-        notes.append(f"converted {len(times)} time-zone-aware timestamps to UTC and dropped the zone")
-    order = np.argsort(times.to_numpy(), kind="stable")
-    moved = int((order != np.arange(len(order))).sum())
-    if moved:
-        notes.append(f"sorted {moved} rows into time order")
-    index = pd.DatetimeIndex(times.to_numpy()[order], name=time_col)
-    dup = index.duplicated()
-    if dup.any():
-        first = int(np.argmax(dup))
-        rows = sorted(int(order[i]) + 1 for i in (first - 1, first))
-        raise _fail(file, f"duplicate timestamp {index[first]} at rows {rows[0]} and {rows[1]}",
-                    "remove or aggregate the duplicate rows, or pass --date-col none")
-    frame = frame.drop(columns=time_col).iloc[order].reset_index(drop=True)
-    return index, frame
+def _time_order(file, frame, time_cols, opts, notes):
+    """Parse the time column(s), sort by time, reject duplicates; return (index, frame).
 
-
-def _parse_times(raw: pd.Series, fmt: str | None):
-    """Return (timestamps, tz_aware); mixed UTC offsets are parsed as UTC."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            times = pd.to_datetime(raw, format=fmt, errors="coerce")
-            if fmt is None and times.isna().sum() > raw.isna().sum():
-                # pandas guesses the format from the first row; ISO dates may mix precisions.
-                times = pd.to_datetime(raw, format="ISO8601", errors="coerce")
-            return times, times.dt.tz is not None
-        except (ValueError, TypeError):
-            return pd.to_datetime(raw, format=fmt, errors="coerce", utc=True), True
+    The frame keeps its row labels (data rows from 0) so later messages name the file's row.
+    """
+    if not times.is_split(time_cols):
+        raw = frame[time_cols[0]]
+        stamps, note = times.parse_times(raw, opts.date_format)
+        if note:
+            notes.append(note)
+    else:
+        raw, stamps = None, times.parse_parts(file, frame, time_cols)
+        notes.append(f"built the time column from {', '.join(time_cols)}")
+    index, order = times.order_times(file, raw, stamps, ",".join(time_cols), notes)
+    return index, frame.drop(columns=time_cols).iloc[order]
 
 
 def _to_matrix(file: Path, frame: pd.DataFrame, wanted: list[str]) -> np.ndarray:
@@ -441,50 +433,70 @@ def _to_matrix(file: Path, frame: pd.DataFrame, wanted: list[str]) -> np.ndarray
         values[:, col] = frame[name].to_numpy(dtype=np.float32)
         infinite = np.isinf(values[:, col])
         if infinite.any():
-            row = int(np.argmax(infinite))
+            row = int(frame.index[np.argmax(infinite)])
             raise _fail(file, f"column {name!r} row {row + 1}: value is infinite or too large "
-                              f"for float32 ({values[row, col]})", "fix or blank out that value")
+                              f"for float32 ({frame[name].iloc[np.argmax(infinite)]})", "fix or blank out that value")
         if np.isnan(values[:, col]).all():
             raise _fail(file, f"column {name!r} has no values", "pass --target/--features with a filled column")
+        _check_magnitudes(file, name, values[:, col], frame.index)
     return values
 
 
-def _infer_freq(index: pd.DatetimeIndex, expected: str | None, notes: list[str]) -> str | None:
-    """Frequency alias of a (possibly gappy) regular index, or None if irregular."""
-    if len(index) < 3 and expected is None:
-        notes.append(f"only {len(index)} timestamps, too few to infer a frequency; steps are unlabelled")
-        return None
-    if len(index) < 2:
-        return to_offset(expected).freqstr  # one timestamp cannot contradict the expected frequency
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        exact = pd.infer_freq(index) if len(index) >= 3 else None
-    if exact is not None:
-        return to_offset(exact).freqstr
-    candidates = [expected] if expected else []
-    step = pd.Series(np.diff(index.asi8)).mode().iloc[0]
-    step = pd.Timedelta(int(step), unit=index.unit)
-    if step == pd.Timedelta(days=7):
-        candidates.append(pd.offsets.Week(weekday=index[0].weekday()).freqstr)
-    candidates += [to_offset(step).freqstr, "MS", "ME", "QS", "QE", "YS", "YE"]
-    for alias in candidates:
-        grid = pd.date_range(index[0], index[-1], freq=alias)
-        if len(grid) <= 2 * len(index) and index.isin(grid).all():
-            return to_offset(alias).freqstr
-    notes.append("timestamps are irregular, no frequency found; forecasts are labelled by step")
-    return None
+def _check_magnitudes(file: Path, name: str, column: np.ndarray, rows: pd.Index) -> None:
+    """Refuse a value many orders of magnitude away from the rest of its column.
+
+    A value is absurd when it lies more than ``ABSURD_SPREADS`` times the column's
+    spread (interquartile range, else median absolute value) from the median and
+    more than ``ABSURD_DIFF`` from it: sentinels like 9.99e20 and unit slips of
+    10^9, never the spikes and level shifts of real series.
+    """
+    present = column[~np.isnan(column)].astype(np.float64)
+    if len(present) < 3:
+        return
+    low, median, high = np.percentile(present, [25, 50, 75])
+    spread = (high - low) or float(np.median(np.abs(present)))
+    distance = np.abs(column.astype(np.float64) - median)
+    absurd = (distance > ABSURD_SPREADS * spread) & (distance > ABSURD_DIFF)
+    if absurd.any():
+        at = int(np.argmax(absurd))
+        raise _fail(file, f"column {name!r} row {int(rows[at]) + 1}: {column[at]:.6g} is more than "
+                          f"{ABSURD_SPREADS:.0e} times the column's spread from its median {median:.6g}",
+                    "fix or blank out that value (a missing-value code or a unit error?)")
 
 
-def _fill_timestamps(index, values, freq: str, notes: list[str]):
-    """Reindex onto the full regular grid; inserted rows are NaN until filled."""
+def _trim_ends(index, values: np.ndarray, target: str, notes: list[str]):
+    """Drop the rows before the target's first value and after its last: nothing to learn or fill there."""
+    present = np.flatnonzero(~np.isnan(values[:, 0]))
+    first, last = int(present[0]), int(present[-1])
+    for count, where in ((first, "leading"), (len(values) - 1 - last, "trailing")):
+        if count:
+            notes.append(f"dropped {count} {where} rows where {target} is empty")
+    if first == 0 and last == len(values) - 1:
+        return index, values
+    return (None if index is None else index[first:last + 1]), values[first:last + 1]
+
+
+def _fill_timestamps(file: Path, index, values, freq: str, notes: list[str]):
+    """Reindex onto the full regular grid; inserted rows are NaN until filled.
+
+    Raises:
+        DataError: the grid would invent more than ``MAX_FILL_SHARE`` of the rows
+            (and more than ``MAX_FILL_ROWS``).
+    """
     grid = pd.date_range(index[0], index[-1], freq=freq, name=index.name)
     inserted = np.ones(len(grid), dtype=bool)
     inserted[grid.get_indexer(index)] = False
     if not inserted.any():
         return grid, values, inserted
+    added = len(grid) - len(index)
+    if added > max(MAX_FILL_ROWS, MAX_FILL_SHARE * len(index)):
+        raise _fail(file, f"the inferred frequency is {freq}, but filling its gaps would invent {added} rows, "
+                          f"{added / len(index):.0%} of the {len(index)} read",
+                    "pass --date-format if the dates are misread, resample or aggregate the data to "
+                    "one regular frequency first, or pass --date-col none to use row order")
     full = np.full((len(grid), values.shape[1]), np.nan, dtype=np.float32)  # [grid rows, C]
     full[~inserted] = values
-    notes.append(f"inserted {len(grid) - len(index)} missing timestamps ({freq}) "
+    notes.append(f"inserted {added} missing timestamps ({freq}) "
                  "and filled them by linear interpolation")
     return grid, full, inserted
 
@@ -492,22 +504,28 @@ def _fill_timestamps(index, values, freq: str, notes: list[str]):
 def _check_freq(file: Path, detected: str | None, expected: str | None) -> None:
     if expected is None:
         return
-    if detected is None or to_offset(detected) != to_offset(expected):
+    if not times.same_freq(detected, expected):
         raise _fail(file, f"data frequency is {detected or 'unknown'} but the model expects {expected}",
                     "pass data at the model's frequency (resample it first)")
 
 
 def _fill_missing(values: np.ndarray, columns: list[str], inserted: np.ndarray,
                   notes: list[str]) -> None:
-    """Linear interpolation in row order; ends take the nearest value (np.interp clamps).
+    """Linear interpolation in row order; a feature's ends take its nearest value (np.interp clamps).
 
     Rows in ``inserted`` (new timestamps) are filled too but already have their own note.
     """
     rows = np.arange(len(values))
     for col, name in enumerate(columns):
         missing = np.isnan(values[:, col])
-        count = int((missing & ~inserted).sum())
-        if missing.any():
-            values[missing, col] = np.interp(rows[missing], rows[~missing], values[~missing, col])
+        if not missing.any():
+            continue
+        present = rows[~missing]
+        ends = missing & ((rows < present[0]) | (rows > present[-1]))
+        values[missing, col] = np.interp(rows[missing], present, values[~missing, col])
+        count = int((missing & ~inserted & ~ends).sum())
         if count:
             notes.append(f"filled {count} missing values in {name} by linear interpolation")
+        if ends.any():
+            notes.append(f"repeated the nearest value of {name} over its {int(ends.sum())} empty rows "
+                         "at the start or end")
