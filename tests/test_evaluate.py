@@ -59,14 +59,16 @@ def evaluate_json(*args, cwd) -> dict:
 
 def test_json_report_has_the_contract_keys(fitted):
     report = evaluate_json(cwd=fitted)
-    assert report["target"] == "OT" and report["horizon"] == 8 and report["season"] == 24
-    assert report["origins"] == 100 + 1 - 8  # test rows + 1 - H
+    # the default horizon is the bundle's, chosen at fit time: one day of hourly rows
+    assert report["target"] == "OT" and report["horizon"] == 24 and report["season"] == 24
+    assert report["origins"] == 100 + 1 - 24  # test rows + 1 - H
+    assert report["verdict"].startswith("model ") and "on MASE" in report["verdict"]
     assert report["first_origin"] == "2024-01-17T16:00:00"  # row 400, the first test row
     assert set(report["metrics"]) == {"model", "naive", "seasonal_naive", "linear"}
     for name, scores in report["metrics"].items():
         assert set(scores) == KEYS, name
         assert set(report["by_lead"][name]) == KEYS
-        assert len(report["by_lead"][name]["mae"]) == 8
+        assert len(report["by_lead"][name]["mae"]) == 24
         assert np.mean(report["by_lead"][name]["mae"]) == pytest.approx(scores["mae"])
 
 
@@ -105,7 +107,7 @@ def test_verb_aligns_forecasts_with_the_rows_they_forecast(fitted, tmp_path):
 
 def test_new_csv_evaluates_rows_after_validation(fitted, tmp_path):
     report = evaluate_json(hourly_csv(tmp_path / "new.csv", rows=600), cwd=fitted)
-    assert report["origins"] == 200 + 1 - 8 and report["first_origin"] == "2024-01-17T16:00:00"
+    assert report["origins"] == 200 + 1 - 24 and report["first_origin"] == "2024-01-17T16:00:00"
     assert report["metrics"]["linear"] is not None
     # only rows after training: the linear baseline is fitted on the bundle's own, unchanged CSV
     recent = evaluate_json(hourly_csv(tmp_path / "recent.csv", rows=600, start=380), cwd=fitted)

@@ -14,7 +14,8 @@ def test_fit_summary_and_manifest(fitted_bundle, session_csv):
     m = describe(fitted_bundle)
     assert m["target"] == "x" and m["columns"] == ["x", "y"]
     assert m["freq"] == "h" and pd.Timestamp(m["last_timestamp"]) == LAST
-    assert m["config"]["window"] == 8 and m["config"]["block"] == 4  # automatic block = window // 2
+    # automatic block: the default horizon, one day of hourly rows (longer than half the window)
+    assert m["config"]["window"] == 8 and m["config"]["block"] == 24 and m["defaults"]["horizon"] == 24
     assert m["split"] == {"rows": 400, "train_end": 280, "val_end": 320,
                           "train_end_time": "2024-01-12T16:00:00", "val_end_time": "2024-01-14T08:00:00"}
     assert m["training"]["epochs_run"] == 2
@@ -87,11 +88,11 @@ def test_too_few_rows(tmp_path):
 
 
 def test_short_data_shrinks_the_automatic_block(tmp_path):
-    csv = write_hourly_csv(tmp_path / "s.csv", rows=60)
+    csv = write_hourly_csv(tmp_path / "s.csv", rows=40)
     target = tmp_path / "model.tsfc"
     summary = fit_csv(csv, "x", tiny_config(epochs=1, window=16), target, threads=1)
-    # 60 rows: validation holds int(0.1 * 60) = 6 rows, so the automatic block (16 // 2 = 8) shrinks to 6
-    assert summary.block == 6
+    # 40 rows: 28 training rows hold one window of 16 + 12, so the automatic block (24) shrinks to 12
+    assert summary.block == 12 and "shortened from 24" in summary.plan.reasons["block"]
     assert len(predict(target, 20).frame) == 20
 
 

@@ -44,8 +44,9 @@ def test_sample_starts_targets_stay_in_their_split(rows, window, block):
     train, val = sample_starts(split, window, block)
     assert len(train) > 0 and len(val) > 0
     assert train[0] == 0 and train[-1] + window + block == split.train_end
-    assert val[0] + window == split.train_end  # first validation target is the first validation row
-    assert val[-1] + window + block == split.val_end
+    # the first validation window ends on the first validation row, the last starts on the last one
+    assert val[0] + window + block - 1 == split.train_end
+    assert val[-1] + window == split.val_end - 1
 
 
 def test_rows_needed_is_the_smallest_that_works():
@@ -58,5 +59,5 @@ def test_rows_needed_is_the_smallest_that_works():
         return len(train) > 0 and len(val) > 0 and split.test_rows > 0
 
     assert works(needed) and not works(needed - 1)
-    # 40 rows: train [0, 28), validation [28, 32) holds exactly one block of 4, test 8 rows
-    assert needed == 40
+    # 18 rows: train [0, 12) holds one window of 8 + 4, validation [12, 13) one row, test 5 rows
+    assert needed == 18

@@ -15,6 +15,7 @@ import torch
 
 # Penalties tried, relative to the number of windows times the inputs' mean square.
 RELATIVE_ALPHAS = np.logspace(-6, 2, 17)
+MIN_WINDOWS = 5  # fewer training windows (x columns) than this cannot be cross-validated
 MAX_ROWS = 50_000  # windows x columns used for the fit (a seeded sample beyond that)
 
 
@@ -73,13 +74,18 @@ def _design(net, x: torch.Tensor, level: bool) -> np.ndarray:
 
 
 def _ridge(net, x, y, level: bool):
-    """Ridge fit of the base's correction; penalty by generalised cross-validation."""
-    from sklearn.linear_model import RidgeCV
+    """Ridge fit of the base's correction; penalty by generalised cross-validation, or the
+    strongest penalty (close to the base forecast itself) when too few windows to cross-validate."""
+    from sklearn.linear_model import Ridge, RidgeCV
 
     X = _design(net, x, level)
     T = (y - net.base(x)).transpose(1, 2).reshape(-1, net.cfg.block).numpy()  # [n C, K]
     scale = len(X) * max(float(np.mean(np.square(X))), 1e-12)
-    ridge = RidgeCV(alphas=RELATIVE_ALPHAS * scale, fit_intercept=True).fit(X, T)
+    if len(X) < MIN_WINDOWS:
+        ridge = Ridge(alpha=RELATIVE_ALPHAS[-1] * scale).fit(X, T)
+        ridge.alpha_ = ridge.alpha
+    else:
+        ridge = RidgeCV(alphas=RELATIVE_ALPHAS * scale, fit_intercept=True).fit(X, T)
     return np.asarray(ridge.coef_).reshape(net.cfg.block, -1), np.atleast_1d(ridge.intercept_), float(ridge.alpha_ / scale)
 
 
