@@ -59,7 +59,7 @@ def test_fit_writes_a_bundle_and_reports(tmp_path, monkeypatch):
     result = tsfc("fit", "hourly.csv", "-t", "x", *TINY_ARGS[:-1])  # not quiet: progress lines on stderr
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ""
-    assert "epoch 1/2" in result.stderr and "epoch 2/2" in result.stderr
+    assert "round 1/2" in result.stderr and "round 2/2" in result.stderr
     assert f"wrote {tmp_path / 'model.tsfc'}" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hourly.csv", "model.tsfc"]
 

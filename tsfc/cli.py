@@ -617,7 +617,7 @@ class EpochReporter:
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
             self.progress = Progress(
-                TextColumn("epoch {task.completed}/{task.total}"),
+                TextColumn("round {task.completed}/{task.total}"),
                 BarColumn(),
                 TextColumn("{task.fields[losses]}"),
                 TimeElapsedColumn(),
@@ -636,7 +636,7 @@ class EpochReporter:
                 self.task = self.progress.add_task("fit", total=stats.epochs, losses="")
             self.progress.update(self.task, completed=stats.epoch, losses=losses)
         elif not self.quiet:
-            print(f"epoch {stats.epoch}/{stats.epochs} {losses} ({stats.seconds:.1f}s)", file=sys.stderr, flush=True)
+            print(f"round {stats.epoch}/{stats.epochs} {losses} ({stats.seconds:.1f}s)", file=sys.stderr, flush=True)
 
     def __exit__(self, *exc) -> None:
         if self.progress is not None:

@@ -196,6 +196,11 @@ def _train_on(device, values, scaler, split, config, on_epoch, should_stop):
             net, sliding(series, config.window + block), train_starts, val_starts,
             (split.train_end, split.val_end), seed=config.seed,
         )
+        # The linear paths keep their ridge fit: training only the recurrent path cannot undo
+        # it, and on ETTh1 it beat training both (mse_std 0.0566 vs 0.0618 at H=96).
+        for path in (net.highway, net.level_gain):
+            if path is not None:
+                path.requires_grad_(False)
     result = train(
         net,
         series,
