@@ -8,17 +8,15 @@ from tsfc.models import Forecaster, NetConfig
 from tsfc.windows import Split, sample_starts, sliding
 
 
-def net_for(window=24, block=12, season=12, level_path=True, norm="last"):
+def net_for(window=24, block=12, season=12, norm="last"):
     torch.manual_seed(0)
-    return Forecaster(NetConfig("gru", 1, window, block, hidden=4, layers=1, norm=norm, season=season, level_path=level_path))
+    return Forecaster(NetConfig("gru", 1, window, block, hidden=4, layers=1, norm=norm, season=season))
 
 
 def start(net, values, split=(0.7, 0.1, 0.2)):
     series = torch.tensor(values, dtype=torch.float32)[:, None]  # [rows, 1]
-    cut = Split.from_fractions(len(values), split)
-    train, val = sample_starts(cut, net.cfg.window, net.cfg.block)
-    chosen = ridge_start(net, sliding(series, net.cfg.window + net.cfg.block), train, val, (cut.train_end, cut.val_end))
-    return series, chosen
+    train, _ = sample_starts(Split.from_fractions(len(values), split), net.cfg.window, net.cfg.block)
+    return series, ridge_start(net, sliding(series, net.cfg.window + net.cfg.block), train)
 
 
 def test_untrained_network_is_the_seasonal_naive_forecast():
@@ -51,19 +49,15 @@ def test_ridge_start_fits_a_noiseless_seasonal_trend():
     assert err < 1e-2 and chosen["windows"] > 0  # the start already forecasts it, before any training
 
 
-def test_level_path_is_chosen_for_a_mean_reverting_series():
+def test_ridge_penalty_grows_when_the_windows_are_noise():
     rng = np.random.default_rng(0)
-    values = np.empty(600)
-    values[0] = 0.5
-    for i in range(1, 600):
-        values[i] = 0.5 + 0.3 * (values[i - 1] - 0.5) + 0.05 * rng.standard_normal()
-    net = net_for(season=1, window=8, block=4)
-    _, chosen = start(net, values)
-    assert chosen["level"] is True and net.level_gain.weight.abs().sum() > 0
+    _, noise = start(net_for(season=1, window=8, block=4), 0.5 + 0.1 * rng.standard_normal(400))
+    t = np.arange(400)
+    _, signal = start(net_for(season=1, window=8, block=4), 0.5 + 0.3 * np.sin(2 * np.pi * t / 10))
+    assert noise["alpha"] > 100 * signal["alpha"]
 
 
-def test_without_a_level_path_only_the_window_is_fitted():
-    t = np.arange(200)
-    net = net_for(level_path=False)
-    _, chosen = start(net, 0.5 + 0.3 * np.sin(2 * np.pi * t / 12))
-    assert chosen["level"] is False and net.level_gain is None
+def test_too_few_windows_get_the_strongest_penalty():
+    net = net_for(window=12, block=12)
+    _, chosen = start(net, 0.5 + 0.1 * np.sin(np.arange(38)))  # 26 training rows: 3 windows of 24
+    assert chosen["windows"] < 5 and chosen["alpha"] == 100.0

@@ -588,8 +588,7 @@ def _info_table(m: dict):
         rows += [(f"chose {name}", reason) for name, reason in (chosen.get("reasons") or {}).items()]
     start = t.get("linear_start")
     if start:
-        kind = "window and level" if start.get("level") else "window"
-        rows.append(("linear start", f"ridge on the {kind}, penalty {start.get('alpha'):.2g}"))
+        rows.append(("linear start", f"ridge fit of {start.get('windows')} windows, penalty {start.get('alpha'):.2g}"))
     if m.get("validation"):
         rows.append(("validation", _validation_line(m["validation"])))
     rows += [

@@ -24,7 +24,6 @@ class NetConfig:
     norm: str = "last"
     highway: bool = True
     season: int = 0  # > 1: the network corrects a seasonal-naive forecast (bundles before 0.2: 0)
-    level_path: bool = False  # a linear path from the window's level too (bundles before 0.2: False)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -36,10 +35,9 @@ class Forecaster(nn.Module):
     The output is a base forecast plus two learned corrections:
     - base: with a season m (1 < m <= window) the seasonal-naive forecast (the value one season
       earlier), else the window's last row (``norm="last"``) or zero (``norm="none"``);
-    - a linear highway from the window to the block (LSTNet's autoregressive component), and
-      optionally from the window's level, which `fit` starts at the ridge solution of the
-      training windows (`tsfc.linear`); the level path lets the linear part revert to a mean
-      rather than only follow the last value;
+    - a linear highway from the normalised window to the block (LSTNet's autoregressive
+      component), which `fit` sets to the ridge solution of the training windows
+      (`tsfc.linear`) and keeps fixed;
     - the recurrent path, whose output layer starts at zero, so training begins at
       base + linear and the network learns what they miss.
     With ``norm="last"`` each input window is shifted by its last row (as NLinear and RevIN do),
@@ -62,9 +60,6 @@ class Forecaster(nn.Module):
         nn.init.zeros_(self.head.weight)
         nn.init.zeros_(self.head.bias)
         self.highway = nn.Linear(cfg.window, cfg.block) if cfg.highway else None
-        self.level_gain = nn.Linear(1, cfg.block, bias=False) if cfg.highway and cfg.level_path else None
-        if self.level_gain is not None:
-            nn.init.zeros_(self.level_gain.weight)
         seasonal = 1 < cfg.season <= cfg.window
         # rows of the window that the seasonal-naive base repeats: y[t + k] = y[t + k - m]
         lags = cfg.window - cfg.season + torch.arange(cfg.block) % cfg.season if seasonal else torch.zeros(0)
@@ -74,14 +69,11 @@ class Forecaster(nn.Module):
         """Map windows [B, window, C] to the following blocks [B, block, C]."""
         batch, _, columns = x.shape
         base = self.base(x)  # [B, K, C]
-        level = self.level(x)  # [B, 1, C]
-        x = x - level  # [B, W, C]
+        x = x - self.level(x)  # [B, W, C]
         out, _ = self.rnn(x)  # [B, W, hidden]
         y = self.head(out[:, -1]).view(batch, self.cfg.block, columns)  # [B, K, C]
         if self.highway is not None:
             y = y + self.highway(x.transpose(1, 2)).transpose(1, 2)  # [B, K, C]
-        if self.level_gain is not None:
-            y = y + self.level_gain(level.transpose(1, 2)).transpose(1, 2)  # [B, K, C]
         return y + base
 
     def base(self, x: torch.Tensor) -> torch.Tensor:
