@@ -18,7 +18,7 @@ HISTORY = "#1f3b73"  # observed values: dark blue
 FORECAST = "#e8710a"  # the model's forecast: orange (distinct for colour-blind readers too)
 LEAD_COLOURS = ("#e8710a", "#0f9d58", "#a142f4", "#d93025", "#12b5cb")
 BASELINE_STYLES = {"naive": ":", "seasonal_naive": "--", "linear": "-."}
-HOUR_STEPS = (1, 2, 3, 4, 6, 12)  # hours between date ticks, aligned on midnight
+HOUR_STEPS = (1, 2, 3, 4, 6, 12, 24)  # hours between date ticks, aligned on midnight
 TICKS_PER_INCH = 1.7  # "Mon 25" and "12:00" labels stay apart at the default font size
 
 
@@ -88,7 +88,7 @@ def _time_axis(ax, times: np.ndarray) -> None:
 
 
 def _hour_locator(ax, times: np.ndarray):
-    """Ticks every 1, 2, 3, 4, 6 or 12 hours for sub-daily data, if they fit the width; else None."""
+    """Ticks every 1, 2, 3, 4, 6, 12 or 24 hours for sub-daily data, if they fit the width; else None."""
     import matplotlib.dates as mdates
 
     if len(times) < 2 or times[1] - times[0] >= np.timedelta64(1, "D"):
