@@ -276,15 +276,17 @@ def test_backtest_upper_panel_draws_a_week_of_hourly_rows_by_default(bundle, mon
 
 
 def hourly_forecast_view(days: int, freq: str = "h") -> plotting.ForecastView:
-    times = pd.date_range("2024-03-04", periods=days * 24 * (2 if freq == "30min" else 1) + 24, freq=freq).to_numpy()
+    rows = int(pd.Timedelta(days=days) / pd.tseries.frequencies.to_offset(freq)) + 24
+    times = pd.date_range("2024-03-04", periods=rows, freq=freq).to_numpy()  # a Monday
     values = np.sin(np.arange(len(times)) / 4.0)
     return plotting.ForecastView("GRU forecast of load", "load", times[:-24], values[:-24], times[-24:], values[-24:],
                                  times[:0], values[:0], ylabel="load")
 
 
-def tick_labels(fig, ax) -> list[str]:
+def tick_labels(fig) -> list[str]:
+    """The x tick labels of the figure's first axes, as drawn."""
     fig.draw_without_rendering()
-    return [label.get_text() for label in ax.get_xticklabels()]
+    return [label.get_text() for label in fig.axes[0].get_xticklabels()]
 
 
 @pytest.mark.parametrize("days, freq, expected", [
@@ -295,7 +297,7 @@ def test_date_ticks_show_day_and_hour_on_sub_daily_data(days, freq, expected):
     from tsfc import plots
 
     fig = plots.forecast_figure(hourly_forecast_view(days, freq), 10, 5, 50)
-    labels = [text for text in tick_labels(fig, fig.axes[0]) if text]
+    labels = [text for text in tick_labels(fig) if text]
     assert labels[: len(expected)] == expected
 
 
@@ -305,16 +307,16 @@ def test_date_ticks_of_daily_data_show_no_hours():
     times = pd.date_range("2024-03-04", periods=40, freq="D").to_numpy()
     values = np.arange(40.0)
     view = plotting.ForecastView("t", "load", times[:30], values[:30], times[30:], values[30:], times[:0], values[:0])
-    labels = tick_labels(*(lambda f: (f, f.axes[0]))(plots.forecast_figure(view, 10, 5, 50)))
+    labels = tick_labels(plots.forecast_figure(view, 10, 5, 50))
     assert labels and not any(":" in text for text in labels)
 
 
-def test_every_drawn_line_has_one_legend_entry(bundle, monkeypatch, tmp_path):
+def test_every_drawn_line_has_one_legend_entry(bundle):
     from tsfc import plots
 
     as_of = plotting.forecast_view(bundle, 6, None, 48, "2024-01-10 05:00", None, [])
     loss = plotting.LossView("loss", [1, 2, 3], [3.0, 2.0, 1.5], [2.5, 2.0, 2.2], 2, 2.0, False)
-    start = plotting.LossView("loss", [1, 2], [3.0, 2.0], [2.5, 2.6], 0, 2.4, False)  # the linear start kept
+    start = plotting.LossView("loss", [1, 2], [3.0, 2.0], [2.5, 2.6], 0, 2.4, False)  # the start before training kept
     backtest = plotting.backtest_view(long_evaluation(rows=400), "GRU", [1, 12, 24], 100)
     figures = [plots.forecast_figure(as_of, 8, 4, 50), plots.loss_figure(loss, 8, 4, 50),
                plots.loss_figure(start, 8, 4, 50), plots.backtest_figure(backtest, 8, 6, 50)]
