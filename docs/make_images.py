@@ -32,7 +32,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         bundle = str(Path(tmp) / "energy.tsfc")
         tsfc("fit", str(DATA), *FIT, "--bundle", bundle)
-        tsfc("plot", "--bundle", bundle, "--horizon", "48", "--output", str(IMAGES / "forecast.png"), *SIZE)
+        # the defaults: a week of hourly history and one day ahead, so the date ticks show hours
+        tsfc("plot", "--bundle", bundle, "--output", str(IMAGES / "forecast.png"), *SIZE)
         tsfc("plot", "--bundle", bundle, "--horizon", "48", "--history", "240", "--as-of", "2024-03-25 23:00",
              "--output", str(IMAGES / "forecast-as-of.png"), *SIZE)
         tsfc("plot", "--bundle", bundle, "--kind", "backtest", "--horizon", "24", "--lead", "1,24",

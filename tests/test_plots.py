@@ -75,6 +75,30 @@ def fake_evaluation(horizon: int = 3) -> SimpleNamespace:
     )
 
 
+def long_evaluation(rows: int = 5000, horizon: int = 24) -> SimpleNamespace:
+    """A stride-1 backtest over `rows` hourly rows: every origin from row 24 on, predictions = actual + 1."""
+    series = np.sin(np.arange(rows) * 2 * np.pi / 24)
+    origins = np.arange(24, rows - horizon + 1)
+    at = origins[:, None] + np.arange(horizon)
+    mae = {"mae": list(np.linspace(0.5, 1.0, horizon))}
+    return SimpleNamespace(
+        target="load", horizon=horizon, index=pd.date_range("2024-01-01", periods=rows, freq="h", name="date"),
+        origin_rows=origins, actual=series[at], predictions={"model": series[at] + 1},
+        by_lead={"model": mae, "naive": mae, "seasonal_naive": mae, "linear": None}, notes=[],
+    )
+
+
+def drawn(monkeypatch, *args, **kwargs):
+    """Run `plotting.plot` and return the figure it would have saved."""
+    from tsfc import plots
+
+    figures = []
+    monkeypatch.setattr(plots, "save", lambda fig, target, fmt: figures.append(fig) or Path(target))
+    plotting.plot(*args, **kwargs)
+    (fig,) = figures
+    return fig
+
+
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory) -> Path:
     """A tiny GRU fitted on 400 hourly rows of a noisy daily cycle."""
@@ -129,12 +153,27 @@ def test_backtest_view_defaults_to_first_and_last_lead_and_checks_leads():
 
 
 def test_loss_view_switches_to_log_scale_beyond_a_decade(bundle):
+    from tsfc.pipeline import load_bundle
+
     view = plotting.loss_view(bundle)
-    # best_epoch None: no round beat the starting (ridge) fit, which the bundle then holds
-    assert view.epochs == [1, 2] and view.best_epoch in (None, 1, 2)
-    if view.best_epoch is not None:
-        assert view.best_val == view.val[view.best_epoch - 1]
+    training = load_bundle(bundle).manifest["training"]
+    assert view.epochs == [1, 2] and view.best_epoch == training["best_epoch"] in (0, 1, 2)
+    # epoch 0 is the starting linear fit, kept when training never beat it
+    assert view.best_val == (view.val[view.best_epoch - 1] if view.best_epoch else training["best_val_loss"])
     assert view.log_scale == (max(view.train + view.val) / min(view.train + view.val) > 10)
+
+
+def test_backtest_view_shows_only_the_last_rows_and_says_so():
+    view = plotting.backtest_view(long_evaluation(rows=1000), "GRU", leads=[1, 24], shown=100)
+    index = pd.date_range("2024-01-01", periods=1000, freq="h").to_numpy()
+    np.testing.assert_array_equal(view.times, index[900:])
+    np.testing.assert_array_equal(view.actual, np.sin(np.arange(900, 1000) * 2 * np.pi / 24))
+    for lead, last in ((1, 976), (24, 999)):  # lead h of the last origin, row 976, lies at row 976 + h - 1
+        times, predicted = view.leads[lead]
+        np.testing.assert_array_equal(times, index[900 : last + 1])
+        np.testing.assert_allclose(predicted, view.actual[: last - 899] + 1)
+    assert view.errors["model"] == long_evaluation().by_lead["model"]["mae"]  # errors still over every origin
+    assert view.title.endswith("953 forecast origins (above: the last 100 of 976 rows)")
 
 
 def test_forecast_view_as_of_draws_the_actuals_after_the_origin(bundle):
@@ -215,6 +254,80 @@ def test_a_million_row_forecast_draws_in_a_few_seconds(tmp_path):
     assert seconds < 5, f"drawing 1,000,000 rows took {seconds:.1f}s"
 
 
+def test_title_and_ylabel_replace_the_generated_ones(bundle, monkeypatch, tmp_path):
+    fig = drawn(monkeypatch, "forecast", bundle, tmp_path / "f.png", title="Load, next day", ylabel="load (MW)")
+    (ax,) = fig.axes
+    assert fig.get_suptitle() == "Load, next day" and ax.get_ylabel() == "load (MW)"
+    monkeypatch.setattr("tsfc.evaluation.evaluate", lambda *a, **k: long_evaluation(rows=300))
+    fig = drawn(monkeypatch, "backtest", bundle, tmp_path / "b.png", title="", ylabel="load (MW)")
+    top, bottom = fig.axes
+    assert fig.get_suptitle() == "" and top.get_ylabel() == "load (MW)" and bottom.get_ylabel() == "MAE of load (MW)"
+    fig = drawn(monkeypatch, "backtest", bundle, tmp_path / "b.png")
+    assert fig.get_suptitle().startswith("GRU backtest of load") and fig.axes[0].get_ylabel() == "load"
+
+
+def test_backtest_upper_panel_draws_a_week_of_hourly_rows_by_default(bundle, monkeypatch, tmp_path):
+    monkeypatch.setattr("tsfc.evaluation.evaluate", lambda *a, **k: long_evaluation(rows=5000))
+    top = drawn(monkeypatch, "backtest", bundle, tmp_path / "b.png").axes[0]
+    # actual, lead 1 (ends at the last origin, 23 rows before the data), lead 24
+    assert [len(line.get_xdata()) for line in top.get_lines()] == [168, 145, 168]
+    top = drawn(monkeypatch, "backtest", bundle, tmp_path / "b.png", history=400, leads=[6]).axes[0]
+    assert [len(line.get_xdata()) for line in top.get_lines()] == [400, 382]
+
+
+def hourly_forecast_view(days: int, freq: str = "h") -> plotting.ForecastView:
+    rows = int(pd.Timedelta(days=days) / pd.tseries.frequencies.to_offset(freq)) + 24
+    times = pd.date_range("2024-03-04", periods=rows, freq=freq).to_numpy()  # a Monday
+    values = np.sin(np.arange(len(times)) / 4.0)
+    return plotting.ForecastView("GRU forecast of load", "load", times[:-24], values[:-24], times[-24:], values[-24:],
+                                 times[:0], values[:0], ylabel="load")
+
+
+def tick_labels(fig) -> list[str]:
+    """The x tick labels of the figure's first axes, as drawn."""
+    fig.draw_without_rendering()
+    return [label.get_text() for label in fig.axes[0].get_xticklabels()]
+
+
+@pytest.mark.parametrize("days, freq, expected", [
+    (7, "h", ["Mon 04", "12:00", "Tue 05", "12:00", "Wed 06"]),  # every 12 hours
+    (2, "30min", ["Mon 04", "04:00", "08:00", "12:00", "16:00", "20:00", "Tue 05"]),  # 60 hours: every 4
+])
+def test_date_ticks_show_day_and_hour_on_sub_daily_data(days, freq, expected):
+    from tsfc import plots
+
+    fig = plots.forecast_figure(hourly_forecast_view(days, freq), 10, 5, 50)
+    labels = [text for text in tick_labels(fig) if text]
+    assert labels[: len(expected)] == expected
+
+
+def test_date_ticks_of_daily_data_show_no_hours():
+    from tsfc import plots
+
+    times = pd.date_range("2024-03-04", periods=40, freq="D").to_numpy()
+    values = np.arange(40.0)
+    view = plotting.ForecastView("t", "load", times[:30], values[:30], times[30:], values[30:], times[:0], values[:0])
+    labels = tick_labels(plots.forecast_figure(view, 10, 5, 50))
+    assert labels and not any(":" in text for text in labels)
+
+
+def test_every_drawn_line_has_one_legend_entry(bundle):
+    from tsfc import plots
+
+    as_of = plotting.forecast_view(bundle, 6, None, 48, "2024-01-10 05:00", None, [])
+    loss = plotting.LossView("loss", [1, 2, 3], [3.0, 2.0, 1.5], [2.5, 2.0, 2.2], 2, 2.0, False)
+    start = plotting.LossView("loss", [1, 2], [3.0, 2.0], [2.5, 2.6], 0, 2.4, False)  # the start before training kept
+    backtest = plotting.backtest_view(long_evaluation(rows=400), "GRU", [1, 12, 24], 100)
+    figures = [plots.forecast_figure(as_of, 8, 4, 50), plots.loss_figure(loss, 8, 4, 50),
+               plots.loss_figure(start, 8, 4, 50), plots.backtest_figure(backtest, 8, 6, 50)]
+    for fig in figures:
+        for ax in fig.axes:
+            lines = {line.get_label() for line in ax.get_lines()}
+            entries = [text.get_text() for text in ax.get_legend().get_texts()]
+            assert sorted(lines) == sorted(entries), (fig.get_suptitle(), lines, entries)
+            assert not any(label.startswith("_") for label in lines)
+
+
 # --- the command, headless --------------------------------------------------------
 
 RENDER_ALL = """
@@ -271,7 +384,8 @@ def test_cli_plot_svg_as_of_with_data_and_loss(bundle, tmp_path):
 
 def test_cli_plot_backtest_draws_evaluates_result(bundle, tmp_path):
     done = tsfc(["plot", "-b", str(bundle), "--kind", "backtest", "--horizon", "8", "--lead", "1,8", "--stride", "4",
-                 "--dpi", "50", "--width", "8", "--height", "6"], tmp_path)
+                 "--dpi", "50", "--width", "8", "--height", "6", "--title", "Load backtest", "--ylabel", "load (MW)"],
+                tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(tmp_path / "backtest.png")
     assert png_size(tmp_path / "backtest.png") == (400, 300)

@@ -385,6 +385,12 @@ def plot(
     dpi: Annotated[float, typer.Option("--dpi", help="Dots per inch.")] = 150.0,
     width: Annotated[float, typer.Option("--width", help="Width in inches.")] = 10.0,
     height: Annotated[float, typer.Option("--height", help="Height in inches.")] = 5.0,
+    title: Annotated[
+        Optional[str], typer.Option("--title", help="Chart title (default: model, target and what is shown; \"\" for none).")
+    ] = None,
+    ylabel: Annotated[
+        Optional[str], typer.Option("--ylabel", help="Value axis label with units, e.g. \"load (MW)\" (default: the target column).")
+    ] = None,
     threads: BacktestThreadsOpt = 0,
     sep: SepOpt = None,
     decimal: DecimalOpt = ".",
@@ -404,7 +410,8 @@ def plot(
 
         result = draw(
             kind, bundle, output, horizon=horizon, data=data, history=history, as_of=as_of,
-            leads=_parse_leads(lead), stride=stride, width=width, height=height, dpi=dpi, threads=threads,
+            leads=_parse_leads(lead), stride=stride, width=width, height=height, dpi=dpi, title=title, ylabel=ylabel,
+            threads=threads,
             read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
         )
         for n in result.notes:

@@ -18,6 +18,8 @@ HISTORY = "#1f3b73"  # observed values: dark blue
 FORECAST = "#e8710a"  # the model's forecast: orange (distinct for colour-blind readers too)
 LEAD_COLOURS = ("#e8710a", "#0f9d58", "#a142f4", "#d93025", "#12b5cb")
 BASELINE_STYLES = {"naive": ":", "seasonal_naive": "--", "linear": "-."}
+HOUR_STEPS = (1, 2, 3, 4, 6, 12, 24)  # hours between date ticks, aligned on midnight
+TICKS_PER_INCH = 1.7  # "Mon 25" and "12:00" labels stay apart at the default font size
 
 
 def _matplotlib():
@@ -68,15 +70,38 @@ def _figure(width: float, height: float, dpi: float, rows: int = 1, ratios=None)
 
 
 def _time_axis(ax, times: np.ndarray) -> None:
-    """Real dates, labelled as concisely as the span allows; plain row numbers otherwise."""
+    """Real dates, labelled as concisely as the span allows; plain row numbers otherwise.
+
+    Call after drawing: the ticks follow the axis span. Sub-daily data over a span of days gets
+    ticks on whole hours (day at midnight, hour between), which AutoDateLocator would leave out.
+    """
     if np.issubdtype(np.asarray(times).dtype, np.datetime64):
         import matplotlib.dates as mdates
 
-        locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+        locator = _hour_locator(ax, times) or mdates.AutoDateLocator(minticks=4, maxticks=10)
         ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        # midnight on an hourly axis shows weekday and day ("Mon 25"): hourly data often has a weekly cycle
+        zero_formats = ["", "%Y", "%b", "%a %d", "%H:%M", "%H:%M"]
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, zero_formats=zero_formats))
     else:
         ax.set_xlabel("row")
+
+
+def _hour_locator(ax, times: np.ndarray):
+    """Ticks every 1, 2, 3, 4, 6, 12 or 24 hours for sub-daily data, if they fit the width; else None."""
+    import matplotlib.dates as mdates
+
+    if len(times) < 2 or times[1] - times[0] >= np.timedelta64(1, "D"):
+        return None
+    low, high = ax.get_xlim()  # days
+    hours = (high - low) * 24
+    fit = max(int(ax.figure.get_figwidth() * TICKS_PER_INCH), 4)
+    if hours < 4:
+        return None  # minutes and seconds: AutoDateLocator does better
+    for every in HOUR_STEPS:
+        if hours / every <= fit:
+            return mdates.HourLocator(byhour=range(0, 24, every))
+    return None
 
 
 def _title(fig, ax, title: str) -> None:
@@ -86,10 +111,18 @@ def _title(fig, ax, title: str) -> None:
 
 
 def _legend_above(ax) -> None:
-    """The legend in one row just above the axes, so it never hides data."""
-    handles, labels = ax.get_legend_handles_labels()
-    ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=len(labels),
-              frameon=False, borderaxespad=0.2, handlelength=2.5)
+    """The legend in one row just above the axes, so it never hides data.
+
+    Lines that share a label (a marker and its guide line) share one entry, drawn over each other.
+    """
+    from matplotlib.legend_handler import HandlerTuple
+
+    grouped: dict[str, list] = {}
+    for handle, label in zip(*ax.get_legend_handles_labels()):
+        grouped.setdefault(label, []).append(handle)
+    handles = [tuple(group) if len(group) > 1 else group[0] for group in grouped.values()]
+    ax.legend(handles, list(grouped), loc="lower left", bbox_to_anchor=(0, 1.0), ncols=len(grouped),
+              frameon=False, borderaxespad=0.2, handlelength=2.5, handler_map={tuple: HandlerTuple()})
 
 
 def decimate(x: np.ndarray, y: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
@@ -131,10 +164,10 @@ def forecast_figure(view, width: float, height: float, dpi: float):
         label=f"forecast ({len(view.forecast)} steps)",
     )
     ax.axvline(view.times[-1], color="#777777", linewidth=1, linestyle=":", label="forecast origin")
-    ax.set_ylabel(view.target)
+    ax.set_ylabel(view.ylabel)
     _title(fig, ax, view.title)
-    _time_axis(ax, view.times)
     ax.margins(x=0.01)
+    _time_axis(ax, view.times)
     return fig
 
 
@@ -146,10 +179,10 @@ def backtest_figure(view, width: float, height: float, dpi: float):
     for colour, (lead, (times, predicted)) in zip(LEAD_COLOURS, view.leads.items()):
         label = f"predicted {lead} step{'s' if lead > 1 else ''} ahead"
         top.plot(*decimate(times, predicted, cols), color=colour, linewidth=1.1, alpha=0.9, label=label)
-    top.set_ylabel(view.target)
+    top.set_ylabel(view.ylabel)
     _title(fig, top, view.title)
-    _time_axis(top, view.times)
     top.margins(x=0.01)
+    _time_axis(top, view.times)
 
     leads = np.arange(1, view.horizon + 1)
     marker = "o" if view.horizon <= 48 else None
@@ -159,10 +192,8 @@ def backtest_figure(view, width: float, height: float, dpi: float):
         else:
             style = BASELINE_STYLES.get(method, "-")
             bottom.plot(leads, errors, color="#555555", linewidth=1.2, linestyle=style, label=method.replace("_", " "))
-    for colour, lead in zip(LEAD_COLOURS, view.leads):
-        bottom.axvline(lead, color=colour, linewidth=0.8, alpha=0.5)
     bottom.set_xlabel("lead time (steps ahead)")
-    bottom.set_ylabel(f"{view.error_name} of {view.target}")
+    bottom.set_ylabel(f"{view.error_name} of {view.ylabel}")
     bottom.set_xlim(0.5, view.horizon + 0.5)
     bottom.set_ylim(bottom=0)
     from matplotlib.ticker import MaxNLocator
@@ -179,9 +210,10 @@ def loss_figure(view, width: float, height: float, dpi: float):
     ax.plot(view.epochs, view.train, color=HISTORY, linewidth=1.6, marker=marker, markersize=3, label="training loss")
     ax.plot(view.epochs, view.val, color=FORECAST, linewidth=1.6, marker=marker, markersize=3, label="validation loss")
     if view.best_epoch is not None:
-        ax.axvline(view.best_epoch, color="#777777", linewidth=1, linestyle=":")
+        best = f"best epoch {view.best_epoch} (restored)" if view.best_epoch else "start before training (restored)"
+        ax.axvline(view.best_epoch, color="#777777", linewidth=1, linestyle=":", label=best)
         ax.plot([view.best_epoch], [view.best_val], linestyle="none", marker="*", markersize=14, color=FORECAST,
-                markeredgecolor="black", markeredgewidth=0.6, label=f"best epoch {view.best_epoch} (restored)")
+                markeredgecolor="black", markeredgewidth=0.6, label=best)
     if view.log_scale:
         from matplotlib.ticker import FuncFormatter
 
@@ -190,7 +222,7 @@ def loss_figure(view, width: float, height: float, dpi: float):
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}" if f"{v:.0e}"[0] in "235" else ""))
     ax.set_xlabel("epoch")
-    ax.set_ylabel("loss (MSE on scaled data)" + (", log scale" if view.log_scale else ""))
+    ax.set_ylabel(view.ylabel)
     _title(fig, ax, view.title)
     from matplotlib.ticker import MaxNLocator
 

@@ -6,7 +6,7 @@ backtest) happens here, from plain arrays; ``plots.py`` only draws the views bui
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +35,7 @@ class ForecastView:
     forecast: np.ndarray  # [horizon]
     actual_times: np.ndarray
     actual: np.ndarray  # [<= horizon] observed values after the origin, when the data has them
+    ylabel: str = ""  # the value axis; the target's name unless --ylabel gives one
 
 
 @dataclass
@@ -43,11 +44,12 @@ class BacktestView:
     target: str
     model: str
     horizon: int
-    times: np.ndarray  # every evaluated target row
+    times: np.ndarray  # the evaluated target rows shown: the last `shown` of them
     actual: np.ndarray
-    leads: dict[int, tuple[np.ndarray, np.ndarray]]  # lead -> (times, predicted)
-    errors: dict[str, list[float]]  # method -> error by lead 1..horizon
+    leads: dict[int, tuple[np.ndarray, np.ndarray]]  # lead -> (times, predicted) within the rows shown
+    errors: dict[str, list[float]]  # method -> error by lead 1..horizon, over every origin
     error_name: str = "MAE"
+    ylabel: str = ""
 
 
 @dataclass
@@ -59,6 +61,7 @@ class LossView:
     best_epoch: int | None
     best_val: float | None
     log_scale: bool
+    ylabel: str = ""
 
 
 @dataclass
@@ -81,6 +84,8 @@ def plot(
     width: float = 10.0,
     height: float = 5.0,
     dpi: float = 150.0,
+    title: str | None = None,
+    ylabel: str | None = None,
     read_options=None,
     threads: int = 0,
 ) -> PlotResult:
@@ -92,10 +97,13 @@ def plot(
         output: .png, .svg or .pdf file; default ``<kind>.png`` in the current directory.
         horizon: steps to forecast; default one seasonal cycle (24 for hourly data).
         data: CSV to draw and forecast from instead of the bundle's own data.
-        history: observed rows shown before the forecast; default a few seasonal cycles.
+        history: observed rows shown before the forecast, or the last evaluated rows shown above
+            the backtest's error panel; default a few seasonal cycles (168 for hourly data).
         as_of: forecast from this timestamp (row number without a time column) inside the data,
             drawing the actual values after it.
         leads: lead times drawn by the backtest; default the first and the last.
+        title: the chart's title instead of the generated one ("" for none).
+        ylabel: the value axis label instead of the target's name, e.g. "oil temperature (°C)".
         threads: CPU threads for the backtest (0: every core).
 
     Returns:
@@ -113,24 +121,30 @@ def plot(
     _check_size(width, height, dpi)
     if threads < 0:
         raise UsageError(f"--threads must be >= 0 (0 = every core), got {threads}")
+    if history is not None and history < 1:
+        raise UsageError(f"--history must be >= 1, got {history}")
     notes: list[str] = []
     if kind == "forecast":
-        fig = plots.forecast_figure(
-            forecast_view(bundle_path, horizon, data, history, as_of, read_options, notes), width, height, dpi
-        )
+        view = forecast_view(bundle_path, horizon, data, history, as_of, read_options, notes)
+        draw = plots.forecast_figure
     elif kind == "loss":
-        fig = plots.loss_figure(loss_view(bundle_path), width, height, dpi)
+        view, draw = loss_view(bundle_path), plots.loss_figure
     else:
         from tsfc.evaluation import evaluate
+        from tsfc.pipeline import load_bundle
 
         if leads and horizon is not None:
             _check_leads(leads, horizon)  # before the backtest, not after it
+        loaded = load_bundle(bundle_path)
+        shown = cycle(loaded.manifest.get("freq"), loaded.window).history if history is None else history
         evaluation = evaluate(
             bundle_path, horizon, data=data, stride=stride, read_options=read_options, threads=threads
         )
         notes += evaluation.notes
-        fig = plots.backtest_figure(backtest_view(evaluation, _model_name(bundle_path), leads), width, height, dpi)
-    return PlotResult(plots.save(fig, target, fmt), notes)
+        view = backtest_view(evaluation, str(loaded.manifest["config"]["model"]).upper(), leads, shown)
+        draw = plots.backtest_figure
+    view = replace(view, title=view.title if title is None else title, ylabel=ylabel or view.ylabel)
+    return PlotResult(plots.save(draw(view, width, height, dpi), target, fmt), notes)
 
 
 def output_format(path: Path) -> str:
@@ -181,12 +195,6 @@ def cycle(freq: str | None, window: int) -> Cycle:
     return Cycle(season=5, history=20)
 
 
-def _model_name(bundle_path) -> str:
-    from tsfc.pipeline import load_bundle
-
-    return str(load_bundle(bundle_path).manifest["config"]["model"]).upper()
-
-
 # ---------------------------------------------------------------- forecast
 
 def forecast_view(bundle_path, horizon, data, history, as_of, read_options, notes: list[str]) -> ForecastView:
@@ -201,8 +209,6 @@ def forecast_view(bundle_path, horizon, data, history, as_of, read_options, note
     if horizon < 1:
         raise UsageError(f"--horizon must be >= 1, got {horizon}")
     history = max(defaults.history, 3 * horizon) if history is None else history
-    if history < 1:
-        raise UsageError(f"--history must be >= 1, got {history}")
     origin = len(values) - 1 if as_of is None else _origin_row(times, as_of)
     if origin + 1 < loaded.window:
         raise DataError(f"--as-of {as_of}: only {origin + 1} rows up to it, fewer than the model's window of "
@@ -229,6 +235,7 @@ def forecast_view(bundle_path, horizon, data, history, as_of, read_options, note
         forecast=forecast,
         actual_times=times[after],
         actual=values[after, 0],
+        ylabel=m["target"],
     )
 
 
@@ -296,10 +303,13 @@ def _origin_row(times: np.ndarray, as_of: str) -> int:
 
 # ---------------------------------------------------------------- backtest
 
-def backtest_view(evaluation, model: str, leads: list[int] | None) -> BacktestView:
-    """Slice an `Evaluation` (from `evaluation.evaluate`) into lines: the actual series, the
-    prediction at each lead time, and the mean absolute error by lead for every method.
+def backtest_view(evaluation, model: str, leads: list[int] | None, shown: int | None = None) -> BacktestView:
+    """Slice an `Evaluation` (from `evaluation.evaluate`) into lines: the actual series and the
+    prediction at each lead time over the last `shown` evaluated rows (all when None), and the
+    mean absolute error by lead for every method over every origin.
 
+    Thousands of rows of several overlapping lines read as one smear; a few seasons show how
+    the forecast follows the data, and the error panel summarises the rest.
     The value at origin i and lead h lies at row ``origin_rows[i] + h - 1`` of the series.
     """
     horizon = int(evaluation.horizon)
@@ -309,18 +319,28 @@ def backtest_view(evaluation, model: str, leads: list[int] | None) -> BacktestVi
     rows = origins[:, None] + np.arange(horizon)  # [origins, horizon]
     x = _x_values(evaluation.index, True, int(rows.max()) + 1)
     unique_rows, first = np.unique(rows.ravel(), return_index=True)
+    total = len(unique_rows)
+    shown = total if shown is None else min(shown, total)
+    start = unique_rows[total - shown]
     predicted = evaluation.predictions["model"]
-    by_lead = {lead: (x[rows[:, lead - 1]], predicted[:, lead - 1]) for lead in leads}
+    by_lead = {}
+    for lead in leads:
+        keep = rows[:, lead - 1] >= start
+        by_lead[lead] = (x[rows[keep, lead - 1]], predicted[keep, lead - 1])
     errors = {name: list(table["mae"]) for name, table in evaluation.by_lead.items() if table is not None}
+    title = f"{model} backtest of {evaluation.target}: horizon {horizon}, {len(origins)} forecast origins"
+    if shown < total:
+        title += f" (above: the last {shown} of {total} rows)"
     return BacktestView(
-        title=f"{model} backtest of {evaluation.target}: horizon {horizon}, {len(origins)} forecast origins",
+        title=title,
         target=evaluation.target,
         model=model,
         horizon=horizon,
-        times=x[unique_rows],
-        actual=np.asarray(evaluation.actual).ravel()[first],
+        times=x[unique_rows[total - shown :]],
+        actual=np.asarray(evaluation.actual).ravel()[first[total - shown :]],
         leads=by_lead,
         errors=errors,
+        ylabel=evaluation.target,
     )
 
 
@@ -342,7 +362,10 @@ def loss_view(bundle_path) -> LossView:
     train = [e["train_loss"] for e in epochs]
     val = [e["val_loss"] for e in epochs]
     best = training.get("best_epoch")
-    best_val = next((e["val_loss"] for e in epochs if e["epoch"] == best), None)
+    if best == 0:  # training never beat the starting (linear) fit, which the bundle keeps
+        best_val = training.get("best_val_loss")
+    else:
+        best_val = next((e["val_loss"] for e in epochs if e["epoch"] == best), None)
     positive = [v for v in train + val if v > 0]
     log_scale = len(positive) == len(train + val) > 0 and max(positive) / min(positive) > 10
     return LossView(
@@ -353,4 +376,5 @@ def loss_view(bundle_path) -> LossView:
         best_epoch=best if best_val is not None else None,
         best_val=best_val,
         log_scale=log_scale,
+        ylabel="loss (MSE on scaled data)" + (", log scale" if log_scale else ""),
     )
