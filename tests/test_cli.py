@@ -120,10 +120,15 @@ def test_info_json(workdir):
     assert doc["training"]["epochs_run"] == 2
 
 
-def test_info_table(workdir):
+def test_info_piped_is_key_value_lines_in_words(workdir):
     result = tsfc("info")
     assert result.exit_code == 0, result.stderr
-    assert "target" in result.stdout and "gru window 8" in result.stdout
+    lines = result.stdout.splitlines()
+    assert all(": " in line for line in lines), lines
+    assert "target: x" in lines
+    assert any(line.startswith("model: gru, window 8") and "linear highway on" in line for line in lines), lines
+    assert any(line.startswith("time: date, hourly, last 2024-01-17T15:00:00") for line in lines), lines
+    assert any(line.startswith("training: ran all 2 rounds") for line in lines), lines
 
 
 def test_missing_target_column(workdir):
@@ -239,10 +244,64 @@ def test_help_lists_exit_codes():
         assert any(line.strip().startswith(f"{code}  ") and word in line for line in result.stdout.splitlines()), code
 
 
-def test_command_help_ends_with_an_example():
-    for command in ("fit", "predict", "info"):
-        result = tsfc(command, "--help")
-        assert result.exit_code == 0 and f"Example: tsfc {command}" in result.stdout
+COMMANDS = ("fit", "predict", "info", "evaluate", "plot")
+
+
+@pytest.fixture(scope="module")
+def helps():
+    """Every command's --help at 80 columns, rendered by a fresh process as a user sees it."""
+    code = textwrap.dedent(
+        """
+        from tsfc.cli import app
+        for args in ([], *([c] for c in %r)):
+            print("=== " + " ".join(args))
+            app([*args, "--help"], standalone_mode=False)
+        """ % (COMMANDS,)
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "COLUMNS": "80"})
+    assert done.returncode == 0, done.stderr
+    pages = done.stdout.split("=== ")[1:]
+    return {page.split("\n", 1)[0] or "tsfc": page.split("\n", 1)[1] for page in pages}
+
+
+@pytest.mark.parametrize("command", ["tsfc", *COMMANDS])
+def test_help_fits_80_columns_with_examples_and_whole_paragraphs(helps, command):
+    page = helps[command]
+    lines = page.splitlines()
+    assert max(map(len, lines)) <= 80, page
+    assert "<bool>" not in page and "{" not in lines[0], page
+    examples = lines[lines.index("  Examples:") + 1 :]
+    examples = examples[: next(i for i, line in enumerate(examples) if not line.strip())]
+    prefix = "    tsfc " + ("" if command == "tsfc" else command)
+    assert 2 <= len(examples) <= 3 and all(line.startswith(prefix) for line in examples), page
+    # Prose paragraphs before the options are filled to the width: no line broken early.
+    prose = page.split("  Examples:")[0].split("\n\n")[1:]
+    for paragraph in prose:
+        body = paragraph.splitlines()
+        assert all(len(line) > 60 for line in body[:-1]), paragraph
+
+
+def test_help_lists_choices_and_says_what_block_and_horizon_do(helps):
+    fit, predict = helps["fit"], helps["predict"]
+    for choice in ("--model [gru|lstm|rnn]", "--device [auto|cpu|cuda|mps]", "--norm [last|none]"):
+        assert choice in fit
+    assert "--format [csv|json|table]" in predict
+    assert "--kind [forecast|backtest|loss]" in helps["plot"]
+    assert "--fail-if-worse-than [naive|seasonal_naive|linear]" in helps["evaluate"]
+    assert "Usage: python -c fit [OPTIONS] CSV" in fit or " fit [OPTIONS] CSV" in fit
+    flat = " ".join(fit.split())
+    assert "Steps the network emits per call; longer horizons roll block by block" in flat
+    assert "Steps to forecast, any length (default: the bundle's, chosen at fit time)" in " ".join(predict.split())
+    assert "Ctrl-C stops cleanly and leaves any existing bundle untouched." in flat
+
+
+def test_every_exit_code_has_one_help_line(helps):
+    from tsfc.errors import EXIT_CODES
+
+    lines = helps["tsfc"].splitlines()
+    for code in EXIT_CODES:
+        assert sum(line.strip().startswith(f"{code}  ") for line in lines) == 1, code
 
 
 def test_version():
@@ -267,3 +326,34 @@ def test_sigterm_during_fit_exits_143_and_writes_nothing(workdir, monkeypatch):
     assert (workdir / "model.tsfc").read_bytes() == before
     assert sorted(p.name for p in workdir.iterdir()) == ["hourly.csv", "model.tsfc"]
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handlers restored
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["predict", "--horizon", "abc"], "--horizon must be a whole number, got 'abc'; see "),
+        (["fit", "x.csv", "-t", "x", "--lr", "fast"], "--lr must be a number, got 'fast'; see "),
+        (["fit"], "Missing argument 'CSV'; see "),
+    ],
+)
+def test_usage_errors_are_one_line_in_tsfc_words(tmp_path, args, message):
+    done = run_tsfc(*args, cwd=tmp_path, env={**os.environ, "COLUMNS": "80"})
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith(f"tsfc: error: {message}") and done.stderr.count("\n") == 1, done.stderr
+    assert ".;" not in done.stderr
+
+
+def test_every_number_option_says_it_wants_a_number():
+    import typer.main
+
+    group = typer.main.get_command(app)
+    for name, command in group.commands.items():
+        for param in command.params:
+            annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)
+            if param.param_type_name != "option" or annotation not in (int, float):
+                continue
+            flag = max(param.opts, key=len)
+            args = [name, "data.csv", "-t", "x"] if name == "fit" else [name]
+            result = tsfc(*args, flag, "abc")
+            wanted = "a whole number" if annotation is int else "a number"
+            assert_one_line_error(result, 2, f"{flag} must be {wanted}, got 'abc'")

@@ -44,6 +44,7 @@ class FitSummary:
 class Forecast:
     frame: "object"  # pandas.DataFrame: index = timestamps (or steps), columns = target [, features]
     notes: list[str] = field(default_factory=list)
+    history: np.ndarray | None = None  # the bundle's stored rows: their decimals are the data's
 
 
 def fit_csv(
@@ -418,7 +419,7 @@ def predict(
     values = forecast_from(loaded, context, horizon)
     notes += _range_notes(loaded, values)
     frame = _frame(m, values, last, freq, horizon, all_columns)
-    return Forecast(frame, notes)
+    return Forecast(frame, notes, loaded.history)
 
 
 def _context_from_csv(loaded: LoadedBundle, data, read_options, notes: list[str]):
