@@ -357,3 +357,97 @@ def test_every_number_option_says_it_wants_a_number():
             result = tsfc(*args, flag, "abc")
             wanted = "a whole number" if annotation is int else "a number"
             assert_one_line_error(result, 2, f"{flag} must be {wanted}, got 'abc'")
+
+
+# ---------------------------------------------------------------- what a person sees
+
+ANSI = __import__("re").compile(r"\x1b\[[0-9;?]*[a-zA-Z]")
+
+
+def in_terminal(cwd, *args: str) -> list[str]:
+    """Run `tsfc ARGS` with stdout and stderr on an 80-column terminal (script(1)); the lines it showed."""
+    if shutil.which("script") is None:
+        pytest.skip("script(1) is needed to run tsfc on a terminal")
+    import shlex
+
+    command = " ".join(shlex.quote(a) for a in (sys.executable, "-m", "tsfc", *args))
+    env = {**os.environ, "COLUMNS": "80", "LINES": "50", "TERM": "xterm", "NO_COLOR": "1"}
+    done = subprocess.run(["script", "-qec", command, "/dev/null"], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout
+    return [ANSI.sub("", line).rstrip() for line in done.stdout.replace("\r", "").splitlines()]
+
+
+def test_evaluate_on_an_80_column_terminal_shows_every_number_whole(workdir):
+    lines = in_terminal(workdir, "evaluate", "--stride", "12")
+    assert max(map(len, lines)) <= 80, "\n".join(lines)
+    assert not any("…" in line for line in lines), "\n".join(lines)
+    header = next(line for line in lines if "method" in line)
+    assert header.split()[2:] == ["┃", "mae", "┃", "rmse", "┃", "mape", "%", "┃", "smape", "%", "┃", "mase", "┃"]
+    for method in ("model", "naive", "seasonal_naive", "linear"):
+        row = next(line for line in lines if line.startswith(f"│ {method} "))
+        numbers = [cell.strip().lstrip("*") for cell in row.split("│")[2:-1]]
+        assert len(numbers) == 5 and all(n == "-" or float(n) == float(n) for n in numbers), row
+    assert "on MASE" in lines[-1] or "on MAE" in lines[-1]  # the verdict stays last
+
+
+def test_info_on_a_terminal_fits_80_columns(workdir):
+    lines = in_terminal(workdir, "info")
+    assert max(map(len, lines)) <= 80 and not any("…" in line for line in lines[:-1])
+    assert any(line.split()[:2] == ["time", "date,"] and "hourly" in line for line in lines), lines
+
+
+def test_predict_all_columns_on_a_terminal_keeps_dates_on_one_line(workdir):
+    fitted = tsfc("fit", "hourly.csv", "-t", "x", "-f", "y", "--bundle", "xy.tsfc", *TINY_ARGS)
+    assert fitted.exit_code == 0, fitted.stderr
+    lines = in_terminal(workdir, "predict", "-b", "xy.tsfc", "--all-columns", "-H", "3")
+    assert "Forecast of x, y, 3 steps" in lines[0]
+    assert sum(line.startswith("│ 2024-01-17 1") for line in lines) == 3, lines
+
+
+def test_quiet_and_piped_runs_print_no_chatter(workdir):
+    shown = in_terminal(workdir, "predict", "-H", "2", "-o", "f.csv")
+    assert shown == [f"tsfc: wrote {workdir / 'f.csv'}"]
+    assert in_terminal(workdir, "predict", "-H", "2", "-o", "f.csv", "--quiet") == []
+    piped = run_tsfc("predict", "-H", "2", "-o", "f.csv", cwd=workdir)
+    assert piped.returncode == 0 and piped.stderr == ""
+    piped = run_tsfc("evaluate", "--stride", "12", "-o", "r.json", cwd=workdir)
+    assert piped.returncode == 0 and all(line.startswith("tsfc: note: ") for line in piped.stderr.splitlines())
+
+
+def test_fit_piped_prefixes_every_line_and_quiet_keeps_only_caveats(tmp_path):
+    write_hourly_csv(tmp_path / "hourly.csv")
+    done = run_tsfc("fit", "hourly.csv", "-t", "x", *TINY_ARGS[:-1], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert all(line.startswith("tsfc: ") for line in lines), lines
+    assert any(line.startswith("tsfc: round 2/2 train loss ") for line in lines)
+    assert any(line.startswith("tsfc: validation: ") for line in lines)
+    quiet = run_tsfc("fit", "hourly.csv", "-t", "x", *TINY_ARGS, cwd=tmp_path)
+    assert all(line.startswith("tsfc: note: ") for line in quiet.stderr.splitlines()), quiet.stderr
+
+
+def test_evaluate_states_the_fit_time_cleaning_once(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    frame = pd.read_csv(write_hourly_csv(tmp_path / "raw.csv"))
+    frame.drop(index=[50]).iloc[::-1].to_csv(tmp_path / "messy.csv", index=False)  # a gap, rows reversed
+    fitted = tsfc("fit", "messy.csv", "-t", "x", *TINY_ARGS)
+    assert fitted.exit_code == 0, fitted.stderr
+    fit_notes = json.loads(tsfc("info", "--json").stdout)["source"]["notes"]
+    assert len(fit_notes) >= 2
+    done = run_tsfc("evaluate", "--stride", "12", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "tsfc: note: the data were cleaned as at fit time" in done.stderr
+    assert not any(n in done.stderr for n in fit_notes), done.stderr
+
+
+def test_predict_writes_the_precision_of_the_data(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    frame = pd.read_csv(write_hourly_csv(tmp_path / "raw.csv"))
+    frame.round(1).to_csv(tmp_path / "one.csv", index=False)
+    assert tsfc("fit", "one.csv", "-t", "x", *TINY_ARGS).exit_code == 0
+    decimals = {len(line.split(",")[1].split(".")[1]) for line in tsfc("predict", "-H", "4").stdout.splitlines()[1:]}
+    assert decimals == {3}
+    assert tsfc("predict", "-H", "2", "--precision", "1", "-o", "f.json").exit_code == 0
+    values = [row["x"] for row in json.loads((tmp_path / "f.json").read_text())["forecast"]]
+    assert all(v == round(v, 1) for v in values)
