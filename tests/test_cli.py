@@ -451,3 +451,46 @@ def test_predict_writes_the_precision_of_the_data(tmp_path, monkeypatch):
     assert tsfc("predict", "-H", "2", "--precision", "1", "-o", "f.json").exit_code == 0
     values = [row["x"] for row in json.loads((tmp_path / "f.json").read_text())["forecast"]]
     assert all(v == round(v, 1) for v in values)
+
+
+# ---------------------------------------------------------------- files that cannot work
+
+def test_output_that_is_a_directory(workdir):
+    (workdir / "out").mkdir()
+    assert_one_line_error(tsfc("predict", "-H", "2", "--output", "out"), 2, "--output out")  # no extension
+    (workdir / "out.csv").mkdir()
+    assert_one_line_error(tsfc("predict", "-H", "2", "--output", "out.csv"), 6, "out.csv", "is a directory", "--output")
+    assert_one_line_error(tsfc("evaluate", "--stride", "12", "-o", "out.csv"), 6, "is a directory", "--output")
+
+
+def test_output_directory_that_is_not_writable(workdir, monkeypatch):
+    # Tests run as root, where file modes do not stop writes: os.access stands in for the kernel.
+    real_access = os.access
+    readonly = workdir / "ro"
+    readonly.mkdir()
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if os.fspath(p) == str(readonly) else real_access(p, mode, **kw))
+    result = tsfc("predict", "-H", "2", "--output", "ro/f.csv")
+    assert_one_line_error(result, 6, "not writable", "--output")
+    assert "does not exist" not in result.stderr
+    assert not (readonly / "f.csv").exists()
+
+
+def test_a_file_that_is_not_a_bundle(workdir):
+    (workdir / "README.md").write_text("# tsfc\n\nA forecasting tool, written in Markdown, long enough to have a header.\n")
+    for command in (["predict"], ["info"], ["evaluate"]):
+        result = tsfc(*command, "--bundle", "README.md")
+        assert_one_line_error(result, 4, "README.md", "not a tsfc bundle")
+        assert "fit the model again" not in result.stderr and "declares" not in result.stderr
+
+
+def test_a_csv_that_does_not_match_the_bundle(workdir):
+    frame = pd.read_csv(workdir / "hourly.csv")
+    frame.rename(columns={"x": "load"}).to_csv(workdir / "other.csv", index=False)
+    for command in (["predict", "--data", "other.csv"], ["evaluate", "other.csv"], ["plot", "--data", "other.csv"]):
+        result = tsfc(*command)
+        assert_one_line_error(result, 3, "other.csv", "does not match the bundle",
+                              "expects the columns date, x", "missing: x")
+        assert "--features" not in result.stderr and "--date-col" not in result.stderr
+        assert "--target" not in result.stderr
+    frame.rename(columns={"date": "when"}).to_csv(workdir / "other.csv", index=False)
+    assert_one_line_error(tsfc("predict", "--data", "other.csv"), 3, "missing: date")

@@ -170,7 +170,7 @@ def hostile_bundles(raw: bytes, marker: str) -> dict[str, tuple[bytes, str]]:
         m["config"]["model"] = "os.system"
 
     return {
-        "pickle-whole-file": (payload, "corrupt or truncated header"),
+        "pickle-whole-file": (payload, "not a tsfc bundle"),
         "pickle-in-weights": (join_bundle(json.dumps(header), pickled_body), "checksum mismatch"),
         "bit-flip": (bytes(flipped), "checksum mismatch"),
         "truncated": (raw[: len(raw) - 100], "truncated"),

@@ -136,7 +136,7 @@ def _choices(values) -> str:
 ThreadsHelp = "CPU threads to use: {what} (0 = {auto})."
 BacktestThreadsOpt = Annotated[
     int,
-    typer.Option("--threads", min=0, help=ThreadsHelp.format(
+    typer.Option("--threads", help=ThreadsHelp.format(
         what="backtest workers, each with one torch thread", auto="every core")),
 ]
 BundleOpt = Annotated[

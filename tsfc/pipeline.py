@@ -482,10 +482,29 @@ def describe(bundle_path: str | Path) -> dict:
 
 
 def load_like_bundle(m: dict, path, read_options):
-    """`path` read with the columns, time column and frequency of the bundle whose manifest is `m`."""
-    from tsfc.data import load_csv
+    """`path` read with the columns, time column and frequency of the bundle whose manifest is `m`.
 
-    return load_csv(
-        path, m["target"], features=m["columns"][1:], date_col=m["date_col"] or "none",
-        options=read_options, freq=m["freq"],
-    )
+    Raises:
+        DataError: as `load_csv`; a file without the bundle's columns says which it lacks.
+    """
+    from tsfc.data import column_names, load_csv
+
+    try:
+        return load_csv(
+            path, m["target"], features=m["columns"][1:], date_col=m["date_col"] or "none",
+            options=read_options, freq=m["freq"],
+        )
+    except DataError as exc:
+        try:
+            names = column_names(path, read_options)
+        except DataError:
+            raise exc from None
+        time_cols = [] if not m["date_col"] else m["date_col"].split(",")
+        expected = [*time_cols, *m["columns"]]
+        missing = [c for c in expected if c not in names]
+        if not missing:
+            raise
+        raise DataError(
+            f"{Path(path).expanduser().resolve()}: does not match the bundle, which expects the columns "
+            f"{', '.join(expected)}; missing: {', '.join(missing)}"
+        ) from None
