@@ -494,3 +494,26 @@ def test_a_csv_that_does_not_match_the_bundle(workdir):
         assert "--target" not in result.stderr
     frame.rename(columns={"date": "when"}).to_csv(workdir / "other.csv", index=False)
     assert_one_line_error(tsfc("predict", "--data", "other.csv"), 3, "missing: date")
+
+
+# ---------------------------------------------------------------- fit progress
+
+def test_fit_reports_every_batch(workdir, monkeypatch):
+    from tsfc import cli
+
+    calls = []
+    monkeypatch.setattr(cli.EpochReporter, "batch", lambda self, *args: calls.append(args))
+    result = tsfc("fit", "hourly.csv", "-t", "x", *TINY_ARGS, "--batch-size", "16")
+    assert result.exit_code == 0, result.stderr
+    epochs = {epoch for epoch, _, _, _ in calls}
+    assert epochs == {1, 2} and all(total == 2 for _, total, _, _ in calls)
+    first = [(done, batches) for epoch, _, done, batches in calls if epoch == 1]
+    assert len(first) > 1 and [d for d, _ in first] == list(range(1, len(first) + 1)) and first[-1][1] == len(first)
+
+
+def test_fit_on_a_terminal_shows_progress_from_the_first_second(workdir):
+    shown = "\n".join(in_terminal(workdir, "fit", "hourly.csv", "-t", "x", *TINY_ARGS[:-1], "-b", "t.tsfc"))
+    assert "reading CSV…" in shown.replace("\r", "\n")
+    for label in ("round 2/2", "train loss", "val loss", "elapsed"):
+        assert label in shown, shown
+    assert "tsfc: wrote" in shown and "tsfc: validation:" in shown

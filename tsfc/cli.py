@@ -295,7 +295,7 @@ def fit(
                 features=feature_arg, date_col=date_col,
                 read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
                 on_series=on_series, on_epoch=reporter.update, should_stop=stop.requested, wait=wait,
-                on_note=note,
+                on_note=note, on_batch=reporter.batch,
             )
     log(f"wrote {summary.bundle}: {fit_line(summary)}", quiet)
     log(f"validation: {validation_line(summary.validation)}", quiet)
