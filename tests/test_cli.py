@@ -294,6 +294,9 @@ def test_help_lists_choices_and_says_what_block_and_horizon_do(helps):
     assert "Steps the network emits per call; longer horizons roll block by block" in flat
     assert "Steps to forecast, any length (default: the bundle's, chosen at fit time)" in " ".join(predict.split())
     assert "Ctrl-C stops cleanly and leaves any existing bundle untouched." in flat
+    # --threads means one thing everywhere: how many CPU threads tsfc keeps busy.
+    for command in ("fit", "evaluate", "plot"):
+        assert "--threads N CPU threads to use: " in " ".join(helps[command].split())
 
 
 def test_every_exit_code_has_one_help_line(helps):
