@@ -368,7 +368,7 @@ def predict(
             bundle, horizon, data=data, all_columns=all_columns,
             read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
         )
-        decimals = render.forecast_decimals(result.frame, getattr(result, "history", None), precision)
+        decimals = render.forecast_decimals(result.frame, result.history, precision)
         if output is not None:
             from tsfc.files import write_bytes
 
