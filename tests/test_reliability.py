@@ -59,7 +59,7 @@ def wait_for_epoch(proc: subprocess.Popen) -> list[str]:
         if not line:
             break
         lines.append(line)
-        if line.startswith("round "):
+        if line.startswith("tsfc: round "):
             return lines
     proc.kill()
     raise AssertionError(f"fit never reported an epoch: {''.join(lines)}")
@@ -170,7 +170,7 @@ def hostile_bundles(raw: bytes, marker: str) -> dict[str, tuple[bytes, str]]:
         m["config"]["model"] = "os.system"
 
     return {
-        "pickle-whole-file": (payload, "corrupt or truncated header"),
+        "pickle-whole-file": (payload, "not a tsfc bundle"),
         "pickle-in-weights": (join_bundle(json.dumps(header), pickled_body), "checksum mismatch"),
         "bit-flip": (bytes(flipped), "checksum mismatch"),
         "truncated": (raw[: len(raw) - 100], "truncated"),
@@ -317,7 +317,7 @@ def test_signal_during_fit_publishes_nothing(work, sig, code, existing):
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == code, err
     assert out == ""
-    errors = [line for line in err.splitlines() if not line.startswith("round ")]
+    errors = [line for line in err.splitlines() if not line.startswith("tsfc: round ")]
     assert len(errors) == 1 and errors[0].startswith("tsfc: error: ") and "nothing was written" in errors[0], err
     assert "Traceback" not in err and "\r" not in err and "\x1b" not in err, repr(err)
     assert snapshot(work) == before
@@ -350,7 +350,7 @@ def test_broken_pipe_through_head(work):
 def test_diverging_training_exits_5_and_publishes_nothing(work):
     before = snapshot(work)
     proc = tsfc("fit", "tiny.csv", "--target", "y", *TINY, "--epochs", "3", "--lr", "1e30", cwd=work)
-    errors = [line for line in proc.stderr.splitlines() if not line.startswith("round ")]
+    errors = [line for line in proc.stderr.splitlines() if not line.startswith("tsfc: round ")]
     assert proc.returncode == 5 and proc.stdout == "", proc.stderr
     assert len(errors) == 1 and "diverged" in errors[0] and "--lr" in errors[0], proc.stderr
     assert snapshot(work) == before

@@ -109,6 +109,8 @@ def _read(path: Path) -> bytes:
 def _parse_header(path: Path, raw: bytes) -> dict:
     if len(raw) < 8:
         raise BundleError(f"{path}: truncated or not a tsfc bundle; fit the model again")
+    if len(raw) > 8 and raw[8:9] != b"{":  # every safetensors header is a JSON object
+        raise BundleError(f"{path}: not a tsfc bundle (not a safetensors file); pass --bundle with a file written by `tsfc fit`")
     (length,) = struct.unpack("<Q", raw[:8])
     if length > MAX_HEADER_BYTES or 8 + length > len(raw):
         raise BundleError(f"{path}: corrupt or truncated header (declares {length} bytes); fit the model again")

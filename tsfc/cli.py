@@ -1,4 +1,4 @@
-"""The tsfc command line: options, rendering, and library errors turned into exit codes.
+"""The tsfc command line: options, library errors turned into exit codes; `render` prints the results.
 
 Heavy libraries (torch, pandas, scikit-learn, matplotlib) are imported inside the commands,
 so `tsfc --help` stays instant.
@@ -10,35 +10,145 @@ import contextlib
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Literal, Optional
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from tsfc import __version__
-from tsfc.config import FitConfig
+from tsfc.config import DEVICES, MODELS, NORMS, FitConfig
 from tsfc.errors import EXIT_CODES, TsfcError
+from tsfc.render import EpochReporter, fit_line, log, note, notes_after_reread, say, validation_line
 
 FIT = FitConfig()  # the defaults every fit option shows
 
-EXIT_TABLE = "\n\n".join(f"{code:>3}  {meaning}" for code, meaning in EXIT_CODES.items())
+# One line per code at 80 columns; tests check it names every code of `errors.EXIT_CODES`.
+EXIT_SUMMARY = {
+    0: "success (caveats are `tsfc: note:` lines on stderr)",
+    1: "internal error: please report it (--debug shows the traceback)",
+    2: "usage: unknown option, bad option value",
+    3: "input data: unreadable CSV, missing or non-numeric column, too few rows",
+    4: "bundle: missing, corrupt, tampered with, incompatible version",
+    5: "training failed: loss not finite, out of memory",
+    6: "an output cannot be written: permissions, disk full",
+    7: "a quality gate failed (evaluate --fail-if-worse-than)",
+    75: "busy: another run holds the bundle (retry, or pass --wait)",
+    129: "hung up (SIGHUP)",
+    130: "interrupted (Ctrl-C, SIGINT)",
+    143: "terminated (SIGTERM)",
+}
+EXIT_TABLE = "\n".join(f"{code:>3}  {EXIT_SUMMARY[code]}" for code in EXIT_CODES)
+
+APP_HELP = """Forecast a time series from a CSV with a recurrent network (GRU, LSTM, RNN).
+
+Examples:
+  tsfc fit sales.csv --target units       # train, write model.tsfc
+  tsfc predict --horizon 24 -o next.csv   # forecast after the data's end
+  tsfc evaluate                           # backtest against baselines"""
+
+
+def _unwrap(text: str | None) -> str:
+    """Join the hard-wrapped lines of each prose paragraph, so that only click wraps it.
+
+    Paragraphs whose later lines are indented (examples) keep their lines.
+    """
+    import inspect
+
+    paragraphs = inspect.cleandoc(text or "").split("\n\n")
+    out = []
+    for paragraph in paragraphs:
+        lines = paragraph.splitlines()
+        if len(lines) > 1 and all(line.startswith(" ") for line in lines[1:]):
+            out.append("\b\n" + paragraph)  # click keeps the lines of a paragraph marked \b
+        else:
+            out.append(" ".join(line.strip() for line in lines))
+    return "\n\n".join(out)
+
+
+_METAVARS = {int: "N", float: "F", str: "TEXT"}
+
+
+def _tidy_help(params) -> None:
+    """No '<bool>' beside flags in the help; N, F and TEXT for numbers and text."""
+    for param in params:
+        if param.metavar is not None:
+            continue
+        if getattr(param, "is_flag", False):
+            param.metavar = ""
+        elif param.param_type_name == "option":
+            annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)
+            param.metavar = _METAVARS.get(annotation)
+
+
+class Command(TyperCommand):
+    """A command whose help shows `CSV`, not `{csv}`, and no type beside flags."""
+
+    def collect_usage_pieces(self, ctx):
+        return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in super().collect_usage_pieces(ctx)]
+
+    def get_params(self, ctx):
+        params = super().get_params(ctx)
+        _tidy_help(params)
+        return params
+
+
+class Group(TyperGroup):
+    """The `tsfc` group: help as `Command`, and every usage error as one `tsfc: error:` line."""
+
+    def get_params(self, ctx):
+        params = super().get_params(ctx)
+        _tidy_help(params)
+        return params
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        code = _run_reporting_usage_errors(
+            lambda: super(Group, self).main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        )
+        if not standalone_mode:
+            return code
+        raise SystemExit(code if isinstance(code, int) else 0)
+
 
 app = typer.Typer(
-    help="Forecast a time series from a CSV with a recurrent network (GRU, LSTM, RNN).",
-    epilog=f"[bold]Exit codes[/bold]\n\n{EXIT_TABLE}",
+    cls=Group,
+    rich_markup_mode=None,
+    help=_unwrap(APP_HELP),
+    epilog=f"\b\nExit codes:\n{EXIT_TABLE}",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+
+def command(short_help: str):
+    """Register a command; its docstring, unwrapped, is the help, `short_help` its line in `tsfc --help`."""
+    return lambda fn: app.command(cls=Command, help=_unwrap(fn.__doc__), short_help=short_help)(fn)
+
+
 STATE = {"debug": False}
 
+
+def _choices(values) -> str:
+    return "[" + "|".join(values) + "]"
+
+
+ThreadsHelp = "CPU threads to use: {what} (0 = {auto})."
 BacktestThreadsOpt = Annotated[
-    int, typer.Option("--threads", help="CPU threads for the backtest (0 = every core).")
+    int,
+    typer.Option("--threads", help=ThreadsHelp.format(
+        what="backtest workers, each with one torch thread", auto="every core")),
 ]
 BundleOpt = Annotated[
     Path,
-    typer.Option("--bundle", "-b", envvar="TSFC_BUNDLE", help="Bundle file (default model.tsfc, or $TSFC_BUNDLE)."),
+    typer.Option("--bundle", "-b", envvar="TSFC_BUNDLE", metavar="PATH",
+                 help="Bundle file."),
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on stderr but caveats and errors.")]
+HorizonOpt = Annotated[
+    Optional[int],
+    typer.Option("--horizon", "-H", help="Steps to forecast, any length (default: the bundle's, chosen at fit time).",
+                 show_default=False),
 ]
 SepOpt = Annotated[Optional[str], typer.Option("--sep", help="Field separator (default: sniff , ; tab |).", rich_help_panel="CSV dialect")]
 DecimalOpt = Annotated[str, typer.Option("--decimal", help="Decimal mark, e.g. ',' for 1,5.", rich_help_panel="CSV dialect")]
@@ -54,17 +164,6 @@ def _read_options(sep, decimal, thousands, encoding, date_format, skip_rows):
     return ReadOptions(
         sep=sep, decimal=decimal, thousands=thousands, encoding=encoding, date_format=date_format, skip_rows=skip_rows
     )
-
-
-def _stderr():
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def note(message: str) -> None:
-    """A caveat on stderr: the run succeeded, but the user should know."""
-    print(f"tsfc: note: {message}", file=sys.stderr, flush=True)
 
 
 def _fail(exc: BaseException) -> None:
@@ -86,6 +185,24 @@ def _fail(exc: BaseException) -> None:
     raise SystemExit(1)
 
 
+@contextlib.contextmanager
+def _reported():
+    """Turn every failure inside into one stderr line and its exit code; a closed pipe exits quietly."""
+    try:
+        yield
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+    except BaseException as exc:  # noqa: BLE001 - every failure becomes one line and an exit code
+        _fail(exc)
+
+
+def _quiet_broken_pipe() -> None:
+    """The reader went away (`tsfc predict | head -1`): exit without a traceback."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    raise SystemExit(0)
+
+
 def _version(value: bool) -> None:
     if value:
         print(f"tsfc {__version__}")
@@ -99,21 +216,20 @@ def main_options(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
-    """Forecast a time series from a CSV with a recurrent network (GRU, LSTM, RNN)."""
     STATE["debug"] = debug
 
 
-@app.command()
+@command("Train a model on a CSV and save it as one bundle file.")
 def fit(
-    csv: Annotated[Path, typer.Argument(help="CSV file with a time column and numeric columns.", show_default=False)],
-    target: Annotated[str, typer.Option("--target", "-t", help="Column to forecast.", show_default=False)],
+    csv: Annotated[Path, typer.Argument(metavar="CSV", help="CSV file with a time column and numeric columns.", show_default=False)],
+    target: Annotated[str, typer.Option("--target", "-t", metavar="COL", help="Column to forecast.", show_default=False)],
     features: Annotated[
-        Optional[str], typer.Option("--features", "-f", help="Extra input columns: comma list, or 'all' numeric ones.")
+        Optional[str], typer.Option("--features", "-f", metavar="COLS", help="Extra input columns: comma list, or 'all' numeric ones.")
     ] = None,
     date_col: Annotated[
-        Optional[str], typer.Option("--date-col", help="Time column (default: detect; 'none' = row order).")
+        Optional[str], typer.Option("--date-col", metavar="COL", help="Time column (default: detect; 'none' = row order).")
     ] = None,
-    model: Annotated[str, typer.Option("--model", "-m", help="Recurrent cell: gru, lstm or rnn.")] = FIT.model,
+    model: Annotated[Literal[MODELS], typer.Option("--model", "-m", metavar=_choices(MODELS), help="Recurrent cell.")] = FIT.model,
     window: Annotated[int, typer.Option("--window", "-w", help="Look-back length in rows (0 = 1-4 seasons, by the data's length).")] = FIT.window,
     block: Annotated[int, typer.Option("--block", help="Steps the network emits per call; longer horizons roll block by block (0 = the default horizon or half the window).")] = FIT.block,
     season: Annotated[int, typer.Option("--season", help="Seasonal period in rows (0 = from the frequency; 1 = none).")] = FIT.season,
@@ -125,18 +241,19 @@ def fit(
     lr: Annotated[float, typer.Option("--lr", help="Adam learning rate, annealed on a cosine.")] = FIT.lr,
     weight_decay: Annotated[float, typer.Option("--weight-decay", help="Adam L2 penalty.")] = FIT.weight_decay,
     patience: Annotated[int, typer.Option("--patience", help="Rounds without validation gain before stopping (0 = never, -1 = automatic).")] = FIT.patience,
-    split: Annotated[str, typer.Option("--split", help="Train,validation,test fractions in time order.")] = ",".join(f"{s:g}" for s in FIT.split),
-    norm: Annotated[str, typer.Option("--norm", help="Per-window normalisation: 'last' (subtract last value) or 'none'.")] = FIT.norm,
+    split: Annotated[str, typer.Option("--split", metavar="TRAIN,VAL,TEST", help="Fractions in time order.")] = ",".join(f"{s:g}" for s in FIT.split),
+    norm: Annotated[Literal[NORMS], typer.Option("--norm", metavar=_choices(NORMS), help="Per-window normalisation: 'last' subtracts the window's last value.")] = FIT.norm,
     highway: Annotated[bool, typer.Option("--highway/--no-highway", help="Linear path from window to forecast beside the network.")] = True,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = FIT.seed,
-    device: Annotated[str, typer.Option("--device", help="auto, cpu, cuda or mps.")] = FIT.device,
-    threads: Annotated[int, typer.Option("--threads", help="CPU threads (0 = 1 below 256 hidden units, else every core).")] = 0,
+    device: Annotated[Literal[DEVICES], typer.Option("--device", metavar=_choices(DEVICES), help="Where to train (auto: cuda, then mps, then cpu).")] = FIT.device,
+    threads: Annotated[int, typer.Option("--threads", help=ThreadsHelp.format(
+        what="torch threads", auto="1 below 256 hidden units, else every core"))] = 0,
     max_windows: Annotated[
         int, typer.Option("--max-windows", help="Windows sampled per round (0 = all, or 4,096 with the automatic budget).")
     ] = 0,
     bundle: BundleOpt = Path("model.tsfc"),
     wait: Annotated[bool, typer.Option("--wait", help="Wait for another run writing the same bundle.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary; only caveats and errors.")] = False,
     sep: SepOpt = None,
     decimal: DecimalOpt = ".",
     thousands: ThousandsOpt = None,
@@ -149,7 +266,10 @@ def fit(
     The last rows (--split) are held out for `tsfc evaluate`. Ctrl-C stops cleanly and leaves
     any existing bundle untouched.
 
-    Example: tsfc fit ETTh1.csv --target OT --features all --epochs 20
+    Examples:
+      tsfc fit ETTh1.csv --target OT
+      tsfc fit ETTh1.csv -t OT --features all --model lstm --bundle lstm.tsfc
+      tsfc fit sales.csv -t units --date-col day --split 0.8,0.1,0.1 --quiet
     """
     from tsfc.config import FitConfig, parse_split
     from tsfc.signals import StopSignals
@@ -164,38 +284,22 @@ def fit(
         feature_arg = _parse_features(features)
         from tsfc.pipeline import fit_csv
 
+        def on_series(series) -> None:
+            reporter.loaded(series)
+            for n in series.notes:
+                note(n)
+
         with StopSignals() as stop, EpochReporter(quiet=quiet) as reporter:
             summary = fit_csv(
                 csv, target, config, bundle,
                 features=feature_arg, date_col=date_col,
                 read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
-                on_series=lambda s: [note(n) for n in s.notes],
-                on_epoch=reporter.update, should_stop=stop.requested, wait=wait,
-                on_note=note,
+                on_series=on_series, on_epoch=reporter.update, should_stop=stop.requested, wait=wait,
+                on_note=note, on_batch=reporter.batch,
             )
-    if not quiet:
-        print(f"wrote {summary.bundle}: {_fit_line(summary)}", file=sys.stderr)
-        print(f"validation: {_validation_line(summary.validation)}", file=sys.stderr)
+    log(f"wrote {summary.bundle}: {fit_line(summary)}", quiet)
+    log(f"validation: {validation_line(summary.validation)}", quiet)
     _warn_if_beaten(summary.validation)
-
-
-def _fit_line(summary) -> str:
-    plan = summary.plan
-    stop = (
-        "the starting linear fit was never beaten on validation" if summary.best_epoch == 0
-        else f"best validation at round {summary.best_epoch} of {summary.epochs_run}"
-    )
-    return (
-        f"{len(summary.columns)} column(s) x {summary.rows} rows, window {plan.window}, block {summary.block}, "
-        f"season {plan.season}; {stop}; {summary.seconds:.1f}s on {summary.device}"
-    )
-
-
-def _validation_line(validation: dict) -> str:
-    from tsfc.verdict import sentence
-
-    mae = validation["mae"]
-    return f"MAE {mae['model']:.4g} on {validation['rows']} rows: " + sentence(mae, "MAE")
 
 
 def _warn_if_beaten(validation: dict) -> None:
@@ -218,20 +322,25 @@ def _parse_features(text: str | None):
     return [c.strip() for c in text.split(",") if c.strip()]
 
 
-@app.command()
+FORMATS = ("csv", "json", "table")
+
+
+@command("Forecast the next steps from a bundle.")
 def predict(
-    horizon: Annotated[
-        Optional[int], typer.Option("--horizon", "-H", help="Steps to forecast, any length (default: the bundle's, chosen at fit time).", show_default=False)
-    ] = None,
+    horizon: HorizonOpt = None,
     bundle: BundleOpt = Path("model.tsfc"),
     data: Annotated[
-        Optional[Path], typer.Option("--data", "-d", help="Newer CSV to continue from (default: the fitted data's end).")
+        Optional[Path], typer.Option("--data", "-d", metavar="CSV", help="Newer CSV to continue from (default: the fitted data's end).")
     ] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this .csv or .json file.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write to this .csv or .json file.")] = None,
     fmt: Annotated[
-        Optional[str], typer.Option("--format", help="csv, json or table (default: by --output extension; table on a terminal, else csv).")
+        Optional[str], typer.Option("--format", metavar=_choices(FORMATS), help="Default: by --output extension; table on a terminal, else csv.")
+    ] = None,
+    precision: Annotated[
+        Optional[int], typer.Option("--precision", min=0, max=12, help="Decimals of the numbers written (default: the data's decimals + 2).", show_default=False)
     ] = None,
     all_columns: Annotated[bool, typer.Option("--all-columns", help="Also show the forecast of every input column.")] = False,
+    quiet: QuietOpt = False,
     sep: SepOpt = None,
     decimal: DecimalOpt = ".",
     thousands: ThousandsOpt = None,
@@ -244,8 +353,13 @@ def predict(
     On a terminal it prints a table; piped, it prints CSV. With --output the file is
     replaced atomically.
 
-    Example: tsfc predict --data newer.csv --horizon 24 --output forecast.csv
+    Examples:
+      tsfc predict --horizon 12
+      tsfc predict --data newer.csv --horizon 24 --output forecast.csv
+      tsfc predict --all-columns --format json | jq .forecast
     """
+    from tsfc import render
+
     with _reported():
         kind = _resolve_format(fmt, output, sys.stdout.isatty())
         from tsfc.pipeline import predict as run_predict
@@ -254,275 +368,21 @@ def predict(
             bundle, horizon, data=data, all_columns=all_columns,
             read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
         )
+        decimals = render.forecast_decimals(result.frame, result.history, precision)
         if output is not None:
             from tsfc.files import write_bytes
 
-            write_bytes(output, _forecast_text(result.frame, kind).encode(), flag="--output")
-            print(f"wrote {output.absolute()}", file=sys.stderr)
+            write_bytes(output, render.forecast_text(result.frame, kind, decimals).encode(), flag="--output")
+            say(f"wrote {output.absolute()}", quiet)
         elif kind == "table":
             from rich.console import Console
 
-            Console().print(_forecast_table(result.frame))
+            Console().print(render.forecast_table(result.frame, decimals))
         else:
-            sys.stdout.write(_forecast_text(result.frame, kind))
+            sys.stdout.write(render.forecast_text(result.frame, kind, decimals))
             sys.stdout.flush()
         for n in result.notes:  # after the output: a failure to write prints only its error
             note(n)
-
-
-@contextlib.contextmanager
-def _reported():
-    """Turn every failure inside into one stderr line and its exit code; a closed pipe exits quietly."""
-    try:
-        yield
-    except BrokenPipeError:
-        _quiet_broken_pipe()
-    except BaseException as exc:  # noqa: BLE001 - every failure becomes one line and an exit code
-        _fail(exc)
-
-
-def _quiet_broken_pipe() -> None:
-    """The reader went away (`tsfc predict | head -1`): exit without a traceback."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    raise SystemExit(0)
-
-
-@app.command()
-def info(
-    bundle: BundleOpt = Path("model.tsfc"),
-    as_json: Annotated[bool, typer.Option("--json", help="Print the whole manifest as JSON.")] = False,
-) -> None:
-    """Show what a bundle holds: columns, frequency, configuration, training summary.
-
-    Example: tsfc info --bundle model.tsfc --json
-    """
-    with _reported():
-        from tsfc.pipeline import describe
-
-        manifest = describe(bundle)
-        if as_json:
-            import json
-
-            print(json.dumps(manifest, indent=2))
-        else:
-            from rich.console import Console
-
-            Console().print(_info_table(manifest))
-
-
-@app.command()
-def evaluate(
-    csv: Annotated[
-        Optional[Path], typer.Argument(help="CSV to evaluate on (default: the test split of the fitted CSV).", show_default=False)
-    ] = None,
-    horizon: Annotated[Optional[int], typer.Option("--horizon", "-H", help="Steps per forecast (default: the bundle's, chosen at fit time).", show_default=False)] = None,
-    stride: Annotated[int, typer.Option("--stride", help="Forecast from every N-th test row.")] = 1,
-    season: Annotated[Optional[int], typer.Option("--season", help="Seasonal period (default: 24 hourly, 7 daily, 12 monthly, ...).", show_default=False)] = None,
-    fail_if_worse_than: Annotated[
-        Optional[str], typer.Option("--fail-if-worse-than", help="Exit 7 if the model's MASE is worse than naive, seasonal_naive or linear.", show_default=False)
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON document.")] = False,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Also write the JSON report to this file.", show_default=False)] = None,
-    threads: BacktestThreadsOpt = 0,
-    bundle: BundleOpt = Path("model.tsfc"),
-    sep: SepOpt = None,
-    decimal: DecimalOpt = ".",
-    thousands: ThousandsOpt = None,
-    encoding: EncodingOpt = None,
-    date_format: DateFormatOpt = None,
-    skip_rows: SkipRowsOpt = 0,
-) -> None:
-    """Backtest the model from every test row and compare it with naive, seasonal-naive and linear baselines.
-
-    Without a CSV it re-reads the CSV the bundle was fitted on (which must be unchanged) and
-    forecasts from each row of its test split; with a CSV, from its rows after the bundle's
-    validation data. Metrics are on the target's original scale; mse_std and mae_std on
-    data standardized with the training mean and std. --fail-if-worse-than exits 7 after the
-    report when the model's MASE is worse than that baseline's.
-
-    Example: tsfc evaluate newer.csv --horizon 24 --stride 6 --json --fail-if-worse-than seasonal_naive
-    """
-    with _reported():
-        from tsfc.evaluation import check_baseline_name, check_gate, evaluate as run_evaluate
-
-        if fail_if_worse_than is not None:
-            check_baseline_name(fail_if_worse_than)  # before the work, not after it
-        result = run_evaluate(
-            bundle, horizon, data=csv, stride=stride, season=season, threads=threads,
-            read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
-        )
-        for n in result.notes:
-            note(n)
-        _report_evaluation(result, as_json, output)
-        if fail_if_worse_than is not None:
-            check_gate(result, fail_if_worse_than)
-
-
-@app.command()
-def plot(
-    kind: Annotated[str, typer.Option("--kind", "-k", help="forecast, backtest or loss.")] = "forecast",
-    bundle: BundleOpt = Path("model.tsfc"),
-    data: Annotated[
-        Optional[Path], typer.Option("--data", "-d", help="CSV to draw and forecast from (default: the fitted data).")
-    ] = None,
-    horizon: Annotated[
-        Optional[int], typer.Option("--horizon", "-H", help="Steps to forecast (default: the bundle's, chosen at fit time).")
-    ] = None,
-    history: Annotated[
-        Optional[int], typer.Option("--history", help="Observed rows shown before the forecast (default: a few cycles, 168 for hourly).")
-    ] = None,
-    as_of: Annotated[
-        Optional[str], typer.Option("--as-of", help="Forecast from this time inside the data and draw the actual values after it.")
-    ] = None,
-    lead: Annotated[
-        Optional[str], typer.Option("--lead", help="Backtest lead times to draw, e.g. 1,24 (default: first and last).")
-    ] = None,
-    stride: Annotated[int, typer.Option("--stride", help="Backtest: rows between forecast origins.")] = 1,
-    output: Annotated[
-        Optional[Path], typer.Option("--output", "-o", help="Image file: .png, .svg or .pdf (default: <kind>.png).")
-    ] = None,
-    dpi: Annotated[float, typer.Option("--dpi", help="Dots per inch.")] = 150.0,
-    width: Annotated[float, typer.Option("--width", help="Width in inches.")] = 10.0,
-    height: Annotated[float, typer.Option("--height", help="Height in inches.")] = 5.0,
-    title: Annotated[
-        Optional[str], typer.Option("--title", help="Chart title (default: model, target and what is shown; \"\" for none).")
-    ] = None,
-    ylabel: Annotated[
-        Optional[str], typer.Option("--ylabel", help="Value axis label with units, e.g. \"load (MW)\" (default: the target column).")
-    ] = None,
-    threads: BacktestThreadsOpt = 0,
-    sep: SepOpt = None,
-    decimal: DecimalOpt = ".",
-    thousands: ThousandsOpt = None,
-    encoding: EncodingOpt = None,
-    date_format: DateFormatOpt = None,
-    skip_rows: SkipRowsOpt = 0,
-) -> None:
-    """Draw a bundle's forecast, backtest or training curves as a PNG, SVG or PDF image.
-
-    Prints the path written. The image is replaced atomically; no display is needed.
-
-    Example: tsfc plot --data newer.csv --horizon 48 --history 336 --output next-two-days.svg
-    """
-    with _reported():
-        from tsfc.plotting import plot as draw
-
-        result = draw(
-            kind, bundle, output, horizon=horizon, data=data, history=history, as_of=as_of,
-            leads=_parse_leads(lead), stride=stride, width=width, height=height, dpi=dpi, title=title, ylabel=ylabel,
-            threads=threads,
-            read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
-        )
-        for n in result.notes:
-            note(n)
-        print(result.path)
-
-
-def _parse_leads(text: str | None) -> list[int] | None:
-    if text is None or not text.strip():
-        return None
-    try:
-        return [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        from tsfc.errors import UsageError
-
-        raise UsageError(f"--lead must be a comma list of steps such as 1,24, got {text!r}") from None
-
-
-# ---------------------------------------------------------------- rendering
-
-def _report_evaluation(result, as_json: bool, output: Path | None) -> None:
-    """JSON to --output; on stdout JSON, Rich tables on a terminal, else a plain table."""
-    import json
-
-    report = json.dumps(result.to_dict(), indent=2) + "\n"
-    if output is not None:
-        from tsfc.files import write_bytes
-
-        write_bytes(output, report.encode())
-        print(f"wrote {output.absolute()}", file=sys.stderr)
-    if as_json:
-        sys.stdout.write(report)
-    elif sys.stdout.isatty():
-        from rich.console import Console
-
-        console = Console()
-        console.print(_evaluation_table(result))
-        console.print(_lead_table(result))
-        console.print(result.verdict())
-    else:
-        sys.stdout.write(_evaluation_text(result))
-    sys.stdout.flush()
-
-
-def _evaluation_title(result) -> str:
-    return (
-        f"{result.target}: {len(result.origin_rows)} forecasts of {result.horizon} steps "
-        f"(stride {result.stride}, season {result.season}) on {result.data_path}"
-    )
-
-
-def _best(result) -> dict[str, str]:
-    """For each metric, the method with the lowest value."""
-    from tsfc.metrics import METRICS
-
-    best = {}
-    for key in METRICS:
-        scored = [(m[key], name) for name, m in result.metrics.items() if m is not None and m[key] is not None]
-        if scored:
-            best[key] = min(scored)[1]
-    return best
-
-
-def _evaluation_table(result):
-    from rich.table import Table
-
-    from tsfc.metrics import METRICS
-
-    best = _best(result)
-    table = Table(title=_evaluation_title(result), caption="* best in its column")
-    table.add_column("method")
-    for key in METRICS:
-        table.add_column(key + (" %" if key in ("mape", "smape") else ""), justify="right")
-    for name, m in result.metrics.items():
-        if m is None:
-            table.add_row(name, *["[dim]n/a[/dim]"] * len(METRICS))
-            continue
-        cells = [
-            "-" if m[k] is None else (f"[bold green]*{m[k]:.4f}[/]" if best.get(k) == name else f"{m[k]:.4f}")
-            for k in METRICS
-        ]
-        table.add_row(name, *cells)
-    return table
-
-
-def _lead_table(result):
-    """MAE at a few lead times (every lead is in --json's by_lead)."""
-    from rich.table import Table
-
-    leads = sorted({h for h in (1, 2, 3, 6, 12, 24, 48, 96, 168, 336, 720) if h < result.horizon} | {result.horizon})
-    table = Table(title="MAE by lead time (all leads: --json, by_lead)")
-    table.add_column("method")
-    for h in leads:
-        table.add_column(f"h={h}", justify="right")
-    for name, lead in result.by_lead.items():
-        table.add_row(name, *(["[dim]n/a[/dim]"] * len(leads) if lead is None else [f"{lead['mae'][h - 1]:.4f}" for h in leads]))
-    return table
-
-
-def _evaluation_text(result) -> str:
-    """Plain whitespace-separated table for pipes: '#' lines, a header, one row per method, NA if undefined."""
-    from tsfc.metrics import METRICS
-
-    lines = [f"# {_evaluation_title(result)}", "method " + " ".join(METRICS)]
-    for name, m in result.metrics.items():
-        values = ["NA" if m is None or m[k] is None else f"{m[k]:.6g}" for k in METRICS]
-        lines.append(" ".join([name, *values]))
-    lines.append(f"# {result.verdict()}")
-    return "\n".join(lines) + "\n"
-
-FORMATS = ("csv", "json", "table")
 
 
 def _resolve_format(fmt: str | None, output: Path | None, tty: bool) -> str:
@@ -542,122 +402,205 @@ def _resolve_format(fmt: str | None, output: Path | None, tty: bool) -> str:
     return "table" if tty else "csv"
 
 
-def _forecast_text(frame, kind: str) -> str:
-    """The forecast as CSV or JSON text."""
-    if kind == "csv":
-        return frame.to_csv(float_format="%.8g", lineterminator="\n")
+@command("Show what a bundle holds and how it was trained.")
+def info(
+    bundle: BundleOpt = Path("model.tsfc"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole manifest as JSON.")] = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Show what a bundle holds: columns, frequency, configuration, training summary.
+
+    On a terminal a table; piped, plain `key: value` lines.
+
+    Examples:
+      tsfc info
+      tsfc info --bundle lstm.tsfc
+      tsfc info --json | jq .training.best_epoch
+    """
+    with _reported():
+        from tsfc.pipeline import describe
+
+        manifest = describe(bundle)
+        if as_json:
+            import json
+
+            print(json.dumps(manifest, indent=2))
+        else:
+            from tsfc.render import print_info
+
+            print_info(manifest)
+
+
+BASELINES = ("naive", "seasonal_naive", "linear")
+
+
+@command("Backtest a bundle against naive, seasonal-naive and linear.")
+def evaluate(
+    csv: Annotated[
+        Optional[Path], typer.Argument(metavar="CSV", help="CSV to evaluate on (default: the test split of the fitted CSV).", show_default=False)
+    ] = None,
+    horizon: Annotated[Optional[int], typer.Option("--horizon", "-H", help="Steps per forecast (default: the bundle's, chosen at fit time).", show_default=False)] = None,
+    stride: Annotated[int, typer.Option("--stride", help="Forecast from every N-th test row.")] = 1,
+    season: Annotated[Optional[int], typer.Option("--season", help="Seasonal period (default: 24 hourly, 7 daily, 12 monthly, ...).", show_default=False)] = None,
+    fail_if_worse_than: Annotated[
+        Optional[Literal[BASELINES]],
+        typer.Option("--fail-if-worse-than", metavar=_choices(BASELINES), help="Exit 7 if the model's MASE is worse than this baseline's.", show_default=False),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report, every metric and lead, as one JSON document.")] = False,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Also write the JSON report to this file.", show_default=False)] = None,
+    threads: BacktestThreadsOpt = 0,
+    bundle: BundleOpt = Path("model.tsfc"),
+    quiet: QuietOpt = False,
+    sep: SepOpt = None,
+    decimal: DecimalOpt = ".",
+    thousands: ThousandsOpt = None,
+    encoding: EncodingOpt = None,
+    date_format: DateFormatOpt = None,
+    skip_rows: SkipRowsOpt = 0,
+) -> None:
+    """Backtest the model from every test row and compare it with naive, seasonal-naive and linear baselines.
+
+    Without a CSV it re-reads the CSV the bundle was fitted on (which must be unchanged) and
+    forecasts from each row of its test split; with a CSV, from its rows after the bundle's
+    validation data. Metrics are on the target's original scale; mse_std and mae_std on
+    data standardized with the training mean and std.
+
+    Examples:
+      tsfc evaluate
+      tsfc evaluate newer.csv --horizon 24 --stride 6 --json --output report.json
+      tsfc evaluate --fail-if-worse-than seasonal_naive --quiet
+    """
+    with _reported():
+        from tsfc.evaluation import check_gate, evaluate as run_evaluate
+
+        result = run_evaluate(
+            bundle, horizon, data=csv, stride=stride, season=season, threads=threads,
+            read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
+        )
+        _print_notes(result.notes, bundle)
+        _report_evaluation(result, as_json, output, quiet)
+        if fail_if_worse_than is not None:
+            check_gate(result, fail_if_worse_than)
+
+
+def _print_notes(notes: list[str], bundle: Path) -> None:
+    """The notes of a run that read a CSV like the bundle's; those it had at fit time in one line."""
+    if not notes:
+        return
+    from tsfc.pipeline import describe
+
+    notes_after_reread(notes, describe(bundle).get("source", {}).get("notes") or [])
+
+
+def _report_evaluation(result, as_json: bool, output: Path | None, quiet: bool) -> None:
+    """JSON to --output; on stdout JSON, Rich tables on a terminal, else a plain table."""
     import json
 
-    label = frame.index.name
-    stamps = [str(i) if label == "step" else i.isoformat() for i in frame.index]
-    rows = [
-        {label: int(s) if label == "step" else s, **{c: float(v) for c, v in zip(frame.columns, vals)}}
-        for s, vals in zip(stamps, frame.to_numpy().tolist())
-    ]
-    doc = {"target": frame.columns[0], "horizon": len(frame), "columns": list(frame.columns), "forecast": rows}
-    return json.dumps(doc, indent=2) + "\n"
+    report = json.dumps(result.to_dict(), indent=2) + "\n"
+    if output is not None:
+        from tsfc.files import write_bytes
+
+        write_bytes(output, report.encode(), flag="--output")
+        say(f"wrote {output.absolute()}", quiet)
+    if as_json:
+        sys.stdout.write(report)
+        sys.stdout.flush()
+    else:
+        from tsfc.render import print_evaluation
+
+        print_evaluation(result)
 
 
-def _forecast_table(frame):
-    from rich.table import Table
-
-    table = Table(title=f"Forecast of {frame.columns[0]}, {len(frame)} steps")
-    table.add_column(frame.index.name, style="dim")
-    for c in frame.columns:
-        table.add_column(str(c), justify="right")
-    for idx, vals in zip(frame.index, frame.to_numpy().tolist()):
-        table.add_row(str(idx), *(f"{v:.4f}" for v in vals))
-    return table
+PLOT_KINDS = ("forecast", "backtest", "loss")
 
 
-def _info_table(m: dict):
-    from rich.table import Table
+@command("Draw the forecast, a backtest or the loss curves as an image.")
+def plot(
+    kind: Annotated[Literal[PLOT_KINDS], typer.Option("--kind", "-k", metavar=_choices(PLOT_KINDS), help="What to draw.")] = "forecast",
+    bundle: BundleOpt = Path("model.tsfc"),
+    data: Annotated[
+        Optional[Path], typer.Option("--data", "-d", metavar="CSV", help="CSV to draw and forecast from (default: the fitted data).")
+    ] = None,
+    horizon: HorizonOpt = None,
+    history: Annotated[
+        Optional[int], typer.Option("--history", help="Observed rows shown before the forecast (default: a few cycles, 168 for hourly).")
+    ] = None,
+    as_of: Annotated[
+        Optional[str], typer.Option("--as-of", metavar="TIME", help="Forecast from this time inside the data and draw the actual values after it.")
+    ] = None,
+    lead: Annotated[
+        Optional[str], typer.Option("--lead", metavar="STEPS", help="Backtest lead times to draw, e.g. 1,24 (default: first and last).")
+    ] = None,
+    stride: Annotated[int, typer.Option("--stride", help="Backtest: rows between forecast origins.")] = 1,
+    output: Annotated[
+        Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Image file: .png, .svg or .pdf (default: KIND.png).")
+    ] = None,
+    dpi: Annotated[float, typer.Option("--dpi", help="Dots per inch.")] = 150.0,
+    width: Annotated[float, typer.Option("--width", help="Width in inches.")] = 10.0,
+    height: Annotated[float, typer.Option("--height", help="Height in inches.")] = 5.0,
+    title: Annotated[
+        Optional[str], typer.Option("--title", help="Chart title (default: model, target and what is shown; \"\" for none).")
+    ] = None,
+    ylabel: Annotated[
+        Optional[str], typer.Option("--ylabel", help="Value axis label with units, e.g. \"load (MW)\" (default: the target column).")
+    ] = None,
+    threads: BacktestThreadsOpt = 0,
+    quiet: QuietOpt = False,
+    sep: SepOpt = None,
+    decimal: DecimalOpt = ".",
+    thousands: ThousandsOpt = None,
+    encoding: EncodingOpt = None,
+    date_format: DateFormatOpt = None,
+    skip_rows: SkipRowsOpt = 0,
+) -> None:
+    """Draw a bundle's forecast, backtest or training curves as a PNG, SVG or PDF image.
 
-    t = m.get("training", {})
-    cfg = m.get("config", {})
-    split = m.get("split", {})
-    rows = [
-        ("bundle", m.get("path")),
-        ("format", f"{m.get('format')} v{m.get('format_version')} (tsfc {m.get('tsfc_version')}, torch {m.get('torch_version')})"),
-        ("created", m.get("created")),
-        ("target", m.get("target")),
-        ("columns", ", ".join(m.get("columns", []))),
-        ("time column", f"{m.get('date_col')} (frequency {m.get('freq')}, last {m.get('last_timestamp')})"),
-        ("model", f"{cfg.get('model')} window {cfg.get('window')} block {cfg.get('block')} hidden {cfg.get('hidden')} "
-                  f"layers {cfg.get('layers')} norm {cfg.get('norm')} highway {cfg.get('highway')}"),
-        ("parameters", f"{m.get('parameters'):,}"),
-        ("training", f"{t.get('epochs_run')} rounds ({t.get('stopped')}), best {t.get('best_epoch')} "
-                     f"val loss {t.get('best_val_loss', float('nan')):.6f}, {t.get('seconds')}s on {t.get('device')}"),
-    ]
-    chosen = m.get("defaults") or {}
-    if chosen:
-        rows.append(("horizon", f"{chosen.get('horizon')} (default of predict, evaluate, plot)"))
-        rows += [(f"chose {name}", reason) for name, reason in (chosen.get("reasons") or {}).items()]
-    start = t.get("linear_start")
-    if start:
-        rows.append(("linear start", f"ridge fit of {start.get('windows')} windows, penalty {start.get('alpha'):.2g}"))
-    if m.get("validation"):
-        rows.append(("validation", _validation_line(m["validation"])))
-    rows += [
-        ("split", f"{split.get('rows')} rows: train < {split.get('train_end')}, val < {split.get('val_end')}, test after"),
-        ("source", f"{m.get('source', {}).get('path')} (sha256 {str(m.get('source', {}).get('sha256'))[:12]}…)"),
-    ]
-    table = Table(show_header=False, box=None)
-    table.add_column(style="bold")
-    table.add_column()
-    for k, v in rows:
-        table.add_row(k, str(v))
-    return table
+    Prints the path written. The image is replaced atomically; no display is needed.
 
+    Examples:
+      tsfc plot
+      tsfc plot --kind backtest --horizon 24 --output backtest.svg
+      tsfc plot --data newer.csv --horizon 48 --history 336 -o next-two-days.png
+    """
+    with _reported():
+        from tsfc.plotting import plot as draw
 
-class EpochReporter:
-    """Training progress on stderr: a Rich bar on a terminal, one plain line per epoch otherwise."""
-
-    def __init__(self, quiet: bool):
-        self.quiet = quiet
-        self.live = not quiet and sys.stderr.isatty() and not os.environ.get("TERM") == "dumb"
-        self.progress = None
-
-    def __enter__(self) -> "EpochReporter":
-        if self.live:
-            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-            self.progress = Progress(
-                TextColumn("round {task.completed}/{task.total}"),
-                BarColumn(),
-                TextColumn("{task.fields[losses]}"),
-                TimeElapsedColumn(),
-                TimeRemainingColumn(),
-                console=_stderr(),
-                transient=False,
-            )
-            self.progress.__enter__()
-            self.task = None
-        return self
-
-    def update(self, stats) -> None:
-        losses = f"train {stats.train_loss:.5f} val {stats.val_loss:.5f}{' *' if stats.best else ''}"
-        if self.progress is not None:
-            if self.task is None:
-                self.task = self.progress.add_task("fit", total=stats.epochs, losses="")
-            self.progress.update(self.task, completed=stats.epoch, losses=losses)
-        elif not self.quiet:
-            print(f"round {stats.epoch}/{stats.epochs} {losses} ({stats.seconds:.1f}s)", file=sys.stderr, flush=True)
-
-    def __exit__(self, *exc) -> None:
-        if self.progress is not None:
-            self.progress.__exit__(*exc)
+        result = draw(
+            kind, bundle, output, horizon=horizon, data=data, history=history, as_of=as_of,
+            leads=_parse_leads(lead), stride=stride, width=width, height=height, dpi=dpi, title=title, ylabel=ylabel,
+            threads=threads,
+            read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
+        )
+        _print_notes(result.notes, bundle)
+        print(result.path)
 
 
-def main() -> None:
-    """Console-script entry point: click's usage errors become one line and exit 2."""
+def _parse_leads(text: str | None) -> list[int] | None:
+    if text is None or not text.strip():
+        return None
     try:
-        from typer._click import exceptions as click_exceptions
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        from tsfc.errors import UsageError
+
+        raise UsageError(f"--lead must be a comma list of steps such as 1,24, got {text!r}") from None
+
+
+# ---------------------------------------------------------------- usage errors
+
+def _click_exceptions():
+    try:
+        from typer._click import exceptions
     except ImportError:  # typer before 0.20 uses click itself
-        from click import exceptions as click_exceptions
+        from click import exceptions
+    return exceptions
 
+
+def _run_reporting_usage_errors(run):
+    """Call `run`; click's usage errors become one `tsfc: error:` line and exit 2."""
+    click_exceptions = _click_exceptions()
     try:
-        code = app(standalone_mode=False)
+        return run()
     except BrokenPipeError:
         _quiet_broken_pipe()
     except getattr(click_exceptions, "NoArgsIsHelpError", ()) as exc:  # bare `tsfc`: the help, as before
@@ -665,12 +608,43 @@ def main() -> None:
         raise SystemExit(2) from None
     except click_exceptions.UsageError as exc:
         command = exc.ctx.command_path if exc.ctx is not None else "tsfc"
-        print(f"tsfc: error: {exc.format_message()}; see {command} --help", file=sys.stderr, flush=True)
+        print(f"tsfc: error: {usage_message(exc)}; see {command} --help", file=sys.stderr, flush=True)
         raise SystemExit(exc.exit_code) from None
     except click_exceptions.ClickException as exc:
-        print(f"tsfc: error: {exc.format_message()}", file=sys.stderr, flush=True)
+        print(f"tsfc: error: {exc.format_message().rstrip('.')}", file=sys.stderr, flush=True)
         raise SystemExit(exc.exit_code) from None
     except (typer.Abort, KeyboardInterrupt):
         print("tsfc: error: interrupted; nothing was written", file=sys.stderr, flush=True)
         raise SystemExit(130) from None
-    raise SystemExit(code if isinstance(code, int) else 0)
+
+
+_BOUNDS = {"greater_than_equal": (">=", "ge"), "greater_than": (">", "gt"),
+           "less_than_equal": ("<=", "le"), "less_than": ("<", "lt")}
+
+
+def usage_message(exc) -> str:
+    """Click's message in tsfc's words: '--horizon must be a whole number, got 'abc''."""
+    param = getattr(exc, "param", None)
+    cause = exc.__cause__
+    errors = cause.errors() if cause is not None and hasattr(cause, "errors") else []
+    if param is None or not errors or not param.opts:
+        return exc.format_message().rstrip(".")
+    name = max(param.opts, key=len) if param.param_type_name == "option" else (param.metavar or param.name)
+    kind, raw = errors[0].get("type"), errors[0].get("input")
+    descriptor = getattr(param, "type_descriptor", None)
+    choices = getattr(descriptor, "choices", None)
+    if choices:
+        return f"{name} must be one of {', '.join(map(str, choices))}, got {raw!r}"
+    if kind in _BOUNDS:
+        sign, key = _BOUNDS[kind]
+        return f"{name} must be {sign} {errors[0].get('ctx', {}).get(key)}, got {raw}"
+    if kind and kind.startswith("int"):
+        return f"{name} must be a whole number, got {raw!r}"
+    if kind and kind.startswith("float"):
+        return f"{name} must be a number, got {raw!r}"
+    return f"{name}: {exc.format_message().rstrip('.')}"
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

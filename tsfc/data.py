@@ -140,6 +140,17 @@ def load_csv(path, target: str, features: list[str] | str | None = None,
                   path=str(file), sha256=file_sha256(file))
 
 
+def column_names(path, options: ReadOptions | None = None) -> list[str]:
+    """The header's column names, read as `load_csv` would.
+
+    Raises:
+        DataError: the file cannot be read that far.
+    """
+    opts = options or ReadOptions()
+    file = _check_file(path, opts.encoding)
+    return _scan_text(file, opts.encoding or _detect_encoding(file), opts)[1]
+
+
 def _fail(file: Path, problem: str, fix: str = "") -> DataError:
     return DataError(f"{file}: {problem}" + (f"; {fix}" if fix else ""))
 

@@ -24,7 +24,9 @@ def _describe(exc: OSError, flag: str | None = None) -> str:
     if exc.errno == errno.ENOSPC:
         return f"the disk is full; free space or {elsewhere}"
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"permission denied; {elsewhere} in a writable directory"
+        return f"not writable (permission denied); {elsewhere} in a writable directory"
+    if exc.errno == errno.EISDIR:
+        return f"it is a directory; {elsewhere} with a file name"
     if exc.errno == errno.ENOENT:
         return f"the directory does not exist; create it or {elsewhere}"
     if exc.errno == errno.ENOTDIR:
@@ -49,6 +51,7 @@ def atomic_path(target: str | os.PathLike, flag: str | None = None) -> Iterator[
     """
     target = Path(target).absolute()
     directory = target.parent
+    _check_target(target, flag)
     remove_stale_temporaries(target)
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=directory)
@@ -70,6 +73,22 @@ def atomic_path(target: str | os.PathLike, flag: str | None = None) -> Iterator[
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def _check_target(target: Path, flag: str | None) -> None:
+    """Name the common mistakes before trying: a directory as the target, a missing or read-only directory."""
+    elsewhere = f"pass another {flag}" if flag else "write elsewhere"
+    if target.is_dir():
+        raise OutputError(f"cannot write {target}: it is a directory; {elsewhere} with a file name")
+    directory = target.parent
+    if directory.exists() and not directory.is_dir():
+        raise OutputError(f"cannot write {target}: {directory} is not a directory; {elsewhere}")
+    if not directory.exists():
+        raise OutputError(f"cannot write {target}: the directory {directory} does not exist; create it or {elsewhere}")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise OutputError(
+            f"cannot write {target}: the directory {directory} is not writable (permission denied); {elsewhere}"
+        )
 
 
 def write_bytes(target: str | os.PathLike, data: bytes, flag: str | None = None) -> None:

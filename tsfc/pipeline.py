@@ -44,6 +44,7 @@ class FitSummary:
 class Forecast:
     frame: "object"  # pandas.DataFrame: index = timestamps (or steps), columns = target [, features]
     notes: list[str] = field(default_factory=list)
+    history: np.ndarray | None = None  # the bundle's stored rows: their decimals are the data's
 
 
 def fit_csv(
@@ -61,6 +62,7 @@ def fit_csv(
     wait: bool = False,
     threads: int = 0,
     on_note: Callable[[str], None] | None = None,
+    on_batch: Callable[[int, int, int, int], None] | None = None,
 ) -> FitSummary:
     """Read `csv`, train the network described by `config`, and write the bundle atomically.
 
@@ -74,6 +76,7 @@ def fit_csv(
         wait: wait for another run's lock on `bundle_path` instead of failing.
         threads: CPU threads for torch (0 = automatic).
         on_note: called with a caveat about a run that still succeeds (a fallback to the CPU).
+        on_batch: called after every training batch (see `train.train`).
 
     Raises:
         DataError, UsageError, TrainingError, OutputError, BusyError, Interrupted.
@@ -89,7 +92,7 @@ def fit_csv(
         config, plan = _resolve(config, rows, series.freq, str(series.path))
         split = Split.from_fractions(rows, config.split)
         scaler = MinMaxScaling.fit(series.values[: split.train_end])
-        net, result = _train(series.values, scaler, split, config, threads, on_epoch, should_stop, on_note)
+        net, result = _train(series.values, scaler, split, config, threads, on_epoch, should_stop, on_note, on_batch)
         from tsfc.verdict import compare_on_validation
 
         validation = compare_on_validation(net, scaler, series.values, split, plan.season)
@@ -143,7 +146,7 @@ def _resolve(config: FitConfig, rows: int, freq: str | None, path: str):
     return resolved, plan
 
 
-def _train(values, scaler, split, config, threads, on_epoch, should_stop, on_note):
+def _train(values, scaler, split, config, threads, on_epoch, should_stop, on_note, on_batch=None):
     """Train on the chosen device; with ``--device auto``, an out-of-memory GPU falls back to the CPU once."""
     import torch
 
@@ -153,17 +156,17 @@ def _train(values, scaler, split, config, threads, on_epoch, should_stop, on_not
     device = train.choose_device(config.device)
     train.set_threads(threads or config.threads, config.hidden)
     try:
-        return _train_on(device, values, scaler, split, config, on_epoch, should_stop)
+        return _train_on(device, values, scaler, split, config, on_epoch, should_stop, on_batch)
     except (OutOfMemory, torch.OutOfMemoryError) as exc:  # the latter: moving data, validation
         message = f"out of memory on {device}; lower --batch-size or use --device cpu"
         if config.device != "auto" or device.type == "cpu":
             raise OutOfMemory(message) from exc
     if on_note is not None:
         on_note(f"{message}; training again on the CPU")
-    return _train_on(torch.device("cpu"), values, scaler, split, config, on_epoch, should_stop)
+    return _train_on(torch.device("cpu"), values, scaler, split, config, on_epoch, should_stop, on_batch)
 
 
-def _train_on(device, values, scaler, split, config, on_epoch, should_stop):
+def _train_on(device, values, scaler, split, config, on_epoch, should_stop, on_batch=None):
     import torch
 
     from tsfc.models import Forecaster, NetConfig
@@ -212,6 +215,7 @@ def _train_on(device, values, scaler, split, config, on_epoch, should_stop):
         val_rows=(split.train_end, split.val_end),
         on_epoch=on_epoch,
         should_stop=should_stop,
+        on_batch=on_batch,
     )
     result.linear_start = start
     return net.cpu(), result
@@ -412,7 +416,7 @@ def predict(
     values = forecast_from(loaded, context, horizon)
     notes += _range_notes(loaded, values)
     frame = _frame(m, values, last, freq, horizon, all_columns)
-    return Forecast(frame, notes)
+    return Forecast(frame, notes, loaded.history)
 
 
 def _context_from_csv(loaded: LoadedBundle, data, read_options, notes: list[str]):
@@ -475,10 +479,29 @@ def describe(bundle_path: str | Path) -> dict:
 
 
 def load_like_bundle(m: dict, path, read_options):
-    """`path` read with the columns, time column and frequency of the bundle whose manifest is `m`."""
-    from tsfc.data import load_csv
+    """`path` read with the columns, time column and frequency of the bundle whose manifest is `m`.
 
-    return load_csv(
-        path, m["target"], features=m["columns"][1:], date_col=m["date_col"] or "none",
-        options=read_options, freq=m["freq"],
-    )
+    Raises:
+        DataError: as `load_csv`; a file without the bundle's columns says which it lacks.
+    """
+    from tsfc.data import column_names, load_csv
+
+    try:
+        return load_csv(
+            path, m["target"], features=m["columns"][1:], date_col=m["date_col"] or "none",
+            options=read_options, freq=m["freq"],
+        )
+    except DataError as exc:
+        try:
+            names = column_names(path, read_options)
+        except DataError:
+            raise exc from None
+        time_cols = [] if not m["date_col"] else m["date_col"].split(",")
+        expected = [*time_cols, *m["columns"]]
+        missing = [c for c in expected if c not in names]
+        if not missing:
+            raise
+        raise DataError(
+            f"{Path(path).expanduser().resolve()}: does not match the bundle, which expects the columns "
+            f"{', '.join(expected)}; missing: {', '.join(missing)}"
+        ) from None

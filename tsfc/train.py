@@ -103,6 +103,7 @@ def train(
     val_rows: tuple[int, int] | None = None,
     on_epoch: Callable[[EpochStats], None] | None = None,
     should_stop: Callable[[], int | None] | None = None,
+    on_batch: Callable[[int, int, int, int], None] | None = None,
 ) -> TrainResult:
     """Fit `model` on windows of `series`: Adam on a cosine schedule, gradient clipping, early stopping.
 
@@ -118,6 +119,7 @@ def train(
             row scored at every lead.
         on_epoch: called after each epoch with its statistics.
         should_stop: polled before every batch; a non-None exit code stops training.
+        on_batch: called after every batch with (epoch, epochs, batches done, batches in the epoch).
 
     Returns:
         Loss history and the best epoch (0: the starting weights were never beaten on
@@ -156,6 +158,8 @@ def train(
             x, y = batch[:, :window], batch[:, window:]
             loss = _step(model, optimizer, loss_fn, x, y)
             total += loss.detach() * len(batch)
+            if on_batch is not None:
+                on_batch(epoch, epochs, i // batch_size + 1, -(-len(order) // batch_size))
         train_loss = total.item() / len(order)
         val_loss = evaluate_loss(model, samples, val_idx, window, val_rows=val_rows)
         if not (math.isfinite(train_loss) and math.isfinite(val_loss)):

@@ -1,0 +1,417 @@
+"""What the commands print: Rich tables on a terminal, plain text for pipes, fit progress, notes.
+
+No computation beyond formatting: every function takes what the library returned and turns
+it into text. Rich is imported inside the functions, so `tsfc --help` stays instant. Every
+line tsfc writes on stderr starts with ``tsfc:`` (except the live progress bar on a terminal).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# The table shows these; --json and the piped text carry every metric.
+TABLE_METRICS = ("mae", "rmse", "mape", "smape", "mase")
+
+
+def stderr_is_terminal() -> bool:
+    return sys.stderr.isatty() and os.environ.get("TERM") != "dumb"
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def note(message: str) -> None:
+    """A caveat on stderr: the run succeeded, but the user should know (printed even with --quiet)."""
+    print(f"tsfc: note: {message}", file=sys.stderr, flush=True)
+
+
+def say(message: str, quiet: bool) -> None:
+    """A line for a person watching (`wrote PATH`): only on a terminal and without --quiet."""
+    if not quiet and stderr_is_terminal():
+        print(f"tsfc: {message}", file=sys.stderr, flush=True)
+
+
+def log(message: str, quiet: bool) -> None:
+    """A line worth keeping in a log (fit's summary): printed unless --quiet."""
+    if not quiet:
+        print(f"tsfc: {message}", file=sys.stderr, flush=True)
+
+
+def notes_after_reread(notes: list[str], fit_notes: list[str]) -> None:
+    """Print `notes`, but those already reported at fit time (the fitted CSV read again) as one short line."""
+    repeated = [n for n in notes if n in set(fit_notes)]
+    for n in notes:
+        if n not in repeated:
+            note(n)
+    if repeated:
+        count = f"{len(repeated)} note{'s' if len(repeated) > 1 else ''}"
+        note(f"the data were cleaned as at fit time ({count}; see tsfc info)")
+
+
+def number(value: float | None) -> str:
+    """A metric for a table, at most 7 characters: 4 significant digits, whole from 1,000, 1 below 0.001."""
+    if value is None:
+        return "-"
+    if value == 0 or abs(value) >= 1000:
+        return f"{value:.0f}"
+    if abs(value) < 0.001:
+        return f"{value:.0e}"
+    return f"{value:.4g}" if abs(value) >= 0.01 else f"{value:.3g}"
+
+
+# ---------------------------------------------------------------- fit
+
+def fit_line(summary) -> str:
+    plan = summary.plan
+    stop = (
+        "the starting linear fit was never beaten on validation" if summary.best_epoch == 0
+        else f"best validation at round {summary.best_epoch} of {summary.epochs_run}"
+    )
+    return (
+        f"{len(summary.columns)} column(s) x {summary.rows} rows, window {plan.window}, block {summary.block}, "
+        f"season {plan.season}; {stop}; {summary.seconds:.1f}s on {summary.device}"
+    )
+
+
+def validation_line(validation: dict) -> str:
+    from tsfc.verdict import sentence
+
+    mae = validation["mae"]
+    return f"MAE {mae['model']:.4g} on {validation['rows']} rows: " + sentence(mae, "MAE")
+
+
+class EpochReporter:
+    """Fit progress on stderr: a live bar on a terminal, one `tsfc:` line per round otherwise.
+
+    The bar starts before the CSV is read ("reading CSV…"), moves with every batch and its
+    clock counts the whole run.
+    """
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.live = not quiet and stderr_is_terminal()
+        self.progress = None
+        self.task = None
+
+    def __enter__(self) -> "EpochReporter":
+        if self.live:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.fields[losses]}"),
+                TextColumn("elapsed"),
+                TimeElapsedColumn(),
+                console=_stderr_console(),
+                transient=False,
+            )
+            self.progress.__enter__()
+            self.task = self.progress.add_task("reading CSV…", total=None, losses="")
+        return self
+
+    def loaded(self, series) -> None:
+        """The CSV is read; the linear start is fitted next."""
+        if self.progress is not None:
+            self.progress.update(self.task, description="preparing…")
+
+    def batch(self, epoch: int, epochs: int, done: int, batches: int) -> None:
+        """`done` of `batches` batches of round `epoch` of `epochs` are trained."""
+        if self.progress is not None:
+            self.progress.update(
+                self.task, total=epochs, completed=epoch - 1 + done / max(batches, 1),
+                description=f"round {epoch}/{epochs}",
+            )
+
+    def update(self, stats) -> None:
+        """Round `stats.epoch` ended with its validation check."""
+        losses = f"train loss {stats.train_loss:.4g}  val loss {stats.val_loss:.4g}{' *' if stats.best else '  '}"
+        if self.progress is not None:
+            self.progress.update(
+                self.task, total=stats.epochs, completed=stats.epoch, losses=losses,
+                description=f"round {stats.epoch}/{stats.epochs}",
+            )
+        elif not self.quiet:
+            print(f"tsfc: round {stats.epoch}/{stats.epochs} {losses.rstrip()} ({stats.seconds:.1f}s)",
+                  file=sys.stderr, flush=True)
+
+    def __exit__(self, *exc) -> None:
+        if self.progress is not None:
+            self.progress.__exit__(*exc)
+
+
+# ---------------------------------------------------------------- predict
+
+def data_decimals(history) -> list[int | None]:
+    """Per column, the fewest decimals (0-8) that reproduce the stored float32 history exactly; None if none do.
+
+    The bundle keeps the last rows of the data as float32 copies of the CSV's numbers, so a
+    column written with one decimal rounds back to itself at 1 and not at 0.
+    """
+    import numpy as np
+
+    found: list[int | None] = []
+    for column in np.asarray(history, dtype=np.float32).T:
+        wide = column.astype(np.float64)
+        found.append(next((d for d in range(9) if (np.round(wide, d).astype(np.float32) == column).all()), None))
+    return found
+
+
+def forecast_decimals(frame, history, precision: int | None) -> dict[str, int | None]:
+    """Decimals to write each forecast column with: --precision, else the data's plus 2.
+
+    At least 2 significant digits, at most 7 (float32 holds no more). None means the data's
+    precision is unknown: write 7 significant digits.
+    """
+    import math
+
+    if precision is not None:
+        return {c: precision for c in frame.columns}
+    found = data_decimals(history) if history is not None else [None] * len(frame.columns)
+    out = {}
+    for column, d in zip(frame.columns, found):
+        if d is None:
+            out[column] = None
+            continue
+        largest = float(abs(frame[column]).max()) if len(frame) else 0.0
+        magnitude = math.floor(math.log10(largest)) if largest > 0 else 0
+        out[column] = max(min(d + 2, 6 - magnitude), 1 - magnitude, 0)
+    return out
+
+
+def _format_value(value: float, decimals: int | None) -> str:
+    text = f"{value:.7g}" if decimals is None else f"{value:.{decimals}f}"
+    return "0" if decimals == 0 and text == "-0" else text
+
+
+def forecast_text(frame, kind: str, decimals: dict[str, int | None]) -> str:
+    """The forecast as CSV or JSON text, each column with its number of decimals."""
+    if kind == "csv":
+        text = frame.copy()
+        for c in frame.columns:  # strings, so pandas writes exactly these digits
+            text[c] = [_format_value(v, decimals[c]) for v in frame[c].tolist()]
+        return text.to_csv(lineterminator="\n")
+    import json
+
+    label = frame.index.name
+    stamps = [int(i) if label == "step" else i.isoformat() for i in frame.index]
+    rows = [
+        {label: s, **{c: float(_format_value(v, decimals[c])) for c, v in zip(frame.columns, vals)}}
+        for s, vals in zip(stamps, frame.to_numpy().tolist())
+    ]
+    doc = {"target": frame.columns[0], "horizon": len(frame), "columns": list(frame.columns), "forecast": rows}
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def forecast_table(frame, decimals: dict[str, int | None]):
+    from rich.table import Table
+
+    from rich.markup import escape
+
+    names = ", ".join(map(str, frame.columns))
+    table = Table(title=escape(f"Forecast of {names}, {len(frame)} steps"))
+    table.add_column(frame.index.name, style="dim", no_wrap=True)
+    for c in frame.columns:
+        table.add_column(str(c), justify="right", overflow="fold")
+    for idx, vals in zip(frame.index, frame.to_numpy().tolist()):
+        table.add_row(str(idx), *(_format_value(v, decimals[c]) for c, v in zip(frame.columns, vals)))
+    return table
+
+
+# ---------------------------------------------------------------- evaluate
+
+def evaluation_title(result) -> str:
+    return (
+        f"{result.target}: {len(result.origin_rows)} forecasts of {result.horizon} steps "
+        f"(stride {result.stride}, season {result.season}) on {result.data_path}"
+    )
+
+
+def _best(result, keys) -> dict[str, str]:
+    """For each metric, the method with the lowest value."""
+    best = {}
+    for key in keys:
+        scored = [(m[key], name) for name, m in result.metrics.items() if m is not None and m[key] is not None]
+        if scored:
+            best[key] = min(scored)[1]
+    return best
+
+
+def _method_name(name: str, width: int) -> str:
+    return "s.naive" if width < 72 and name == "seasonal_naive" else name
+
+
+def evaluation_table(result, width: int):
+    """The headline metrics of every method; the best of each column starred."""
+    from rich.table import Table
+
+    best = _best(result, TABLE_METRICS)
+    from rich.markup import escape
+
+    table = Table(title=escape(evaluation_title(result)), caption="* best in its column; every metric: --json")
+    table.add_column("method", no_wrap=True)
+    for key in TABLE_METRICS:
+        table.add_column(key + (" %" if key in ("mape", "smape") else ""), justify="right", overflow="fold")
+    for name, m in result.metrics.items():
+        if m is None:
+            table.add_row(_method_name(name, width), *["[dim]n/a[/dim]"] * len(TABLE_METRICS))
+            continue
+        cells = [
+            f"[bold green]*{number(m[k])}[/]" if best.get(k) == name else number(m[k]) for k in TABLE_METRICS
+        ]
+        table.add_row(_method_name(name, width), *cells)
+    return table
+
+
+def shown_leads(horizon: int, width: int) -> list[int]:
+    """A few lead times that fit `width` columns, always the first and the last."""
+    leads = sorted({h for h in (1, 2, 3, 6, 12, 24, 48, 96, 168, 336, 720) if h < horizon} | {horizon})
+    room = max(2, (width - 20) // 9)
+    if len(leads) <= room:
+        return leads
+    step = (len(leads) - 1) / (room - 1)
+    return sorted({leads[round(i * step)] for i in range(room)})
+
+
+def lead_table(result, width: int):
+    """MAE at a few lead times (every lead is in --json's by_lead)."""
+    from rich.table import Table
+
+    leads = shown_leads(result.horizon, width)
+    table = Table(title="MAE by lead time (every lead: --json)")
+    table.add_column("method", no_wrap=True)
+    for h in leads:
+        table.add_column(f"h={h}", justify="right", overflow="fold")
+    for name, lead in result.by_lead.items():
+        cells = ["[dim]n/a[/dim]"] * len(leads) if lead is None else [number(lead["mae"][h - 1]) for h in leads]
+        table.add_row(_method_name(name, width), *cells)
+    return table
+
+
+def evaluation_text(result) -> str:
+    """Plain whitespace-separated table for pipes: '#' lines, a header, one row per method, NA if undefined."""
+    from tsfc.metrics import METRICS
+
+    lines = [f"# {evaluation_title(result)}", "method " + " ".join(METRICS)]
+    for name, m in result.metrics.items():
+        values = ["NA" if m is None or m[k] is None else f"{m[k]:.6g}" for k in METRICS]
+        lines.append(" ".join([name, *values]))
+    lines.append(f"# {result.verdict()}")
+    return "\n".join(lines) + "\n"
+
+
+def print_evaluation(result) -> None:
+    """The report on stdout: Rich tables and the verdict on a terminal, else the plain table."""
+    if sys.stdout.isatty():
+        from rich.console import Console
+
+        console = Console()
+        console.print(evaluation_table(result, console.width))
+        console.print(lead_table(result, console.width))
+        console.print(result.verdict())
+    else:
+        sys.stdout.write(evaluation_text(result))
+    sys.stdout.flush()
+
+
+# ---------------------------------------------------------------- info
+
+_UNITS = {  # pandas offset alias -> (adjective for 1, unit noun)
+    "min": ("every minute", "minute"), "T": ("every minute", "minute"), "s": ("every second", "second"),
+    "S": ("every second", "second"), "h": ("hourly", "hour"), "H": ("hourly", "hour"),
+    "D": ("daily", "day"), "B": ("business-daily", "business day"), "W": ("weekly", "week"),
+    "M": ("monthly", "month"), "MS": ("monthly", "month"), "ME": ("monthly", "month"),
+    "BM": ("monthly", "month"), "BMS": ("monthly", "month"), "SM": ("semi-monthly", "half-month"),
+    "Q": ("quarterly", "quarter"), "QS": ("quarterly", "quarter"), "QE": ("quarterly", "quarter"),
+    "BQ": ("quarterly", "quarter"), "BQS": ("quarterly", "quarter"),
+    "Y": ("yearly", "year"), "YS": ("yearly", "year"), "YE": ("yearly", "year"),
+    "A": ("yearly", "year"), "AS": ("yearly", "year"),
+}
+
+
+def frequency_words(freq: str | None) -> str:
+    """A pandas frequency in words: 'h' -> hourly, '30min' -> half-hourly, '15min' -> every 15 minutes."""
+    import re
+
+    if not freq:
+        return "none (row order)"
+    match = re.fullmatch(r"(\d*)([A-Za-z]+)(-\w+)?", freq)
+    if not match or match.group(2) not in _UNITS:
+        return freq
+    n = int(match.group(1) or 1)
+    word, unit = _UNITS[match.group(2)]
+    if n == 1:
+        return word
+    if n == 30 and unit == "minute":
+        return "half-hourly"
+    return f"every {n} {unit}s"
+
+
+def _stopped_words(training: dict, config: dict) -> str:
+    rounds = training.get("epochs_run")
+    if training.get("stopped") == "early":
+        stale = (rounds or 0) - (training.get("best_epoch") or 0)
+        return f"stopped early at round {rounds}: no validation gain for {stale} rounds"
+    return f"ran all {rounds} rounds"
+
+
+def info_rows(m: dict) -> list[tuple[str, str]]:
+    """The manifest as (key, value) lines in words."""
+    t = m.get("training", {})
+    cfg = m.get("config", {})
+    split = m.get("split", {})
+    source = m.get("source", {})
+    time_col = m.get("date_col") or "none (row order)"
+    rows = [
+        ("bundle", m.get("path")),
+        ("format", f"{m.get('format')} v{m.get('format_version')} (tsfc {m.get('tsfc_version')}, "
+                   f"torch {m.get('torch_version')})"),
+        ("created", m.get("created")),
+        ("target", m.get("target")),
+        ("columns", ", ".join(m.get("columns", []))),
+        ("time", f"{time_col}, {frequency_words(m.get('freq'))}, last {m.get('last_timestamp')}"),
+        ("model", f"{cfg.get('model')}, window {cfg.get('window')}, block {cfg.get('block')}, "
+                  f"{cfg.get('layers')} x {cfg.get('hidden')} units, norm {cfg.get('norm')}, "
+                  f"linear highway {'on' if cfg.get('highway') else 'off'}"),
+        ("parameters", f"{m.get('parameters'):,}"),
+        ("training", f"{_stopped_words(t, cfg)}; best round {t.get('best_epoch')}, "
+                     f"val loss {t.get('best_val_loss', float('nan')):.4g}; {t.get('seconds')}s on {t.get('device')}"),
+    ]
+    chosen = m.get("defaults") or {}
+    if chosen:
+        rows.append(("horizon", f"{chosen.get('horizon')} (default of predict, evaluate, plot)"))
+        rows += [(f"chose {name}", str(reason)) for name, reason in (chosen.get("reasons") or {}).items()]
+    start = t.get("linear_start")
+    if start:
+        rows.append(("linear start", f"ridge fit of {start.get('windows')} windows, penalty {start.get('alpha'):.2g}"))
+    if m.get("validation"):
+        rows.append(("validation", validation_line(m["validation"])))
+    rows += [
+        ("split", f"{split.get('rows')} rows: train < {split.get('train_end')}, "
+                  f"validation < {split.get('val_end')}, test after"),
+        ("source", f"{source.get('path')} (sha256 {str(source.get('sha256'))[:12]}…)"),
+    ]
+    rows += [("data note", str(n)) for n in source.get("notes") or []]
+    return [(k, str(v)) for k, v in rows]
+
+
+def print_info(m: dict) -> None:
+    """A two-column Rich table on a terminal, else plain `key: value` lines."""
+    rows = info_rows(m)
+    if not sys.stdout.isatty():
+        sys.stdout.write("".join(f"{k}: {v}\n" for k, v in rows))
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(show_header=False, box=None)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    for k, v in rows:
+        table.add_row(k, Text(v))
+    Console().print(table)
