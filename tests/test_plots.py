@@ -8,7 +8,6 @@ import struct
 import subprocess
 import sys
 import textwrap
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from types import SimpleNamespace
@@ -239,7 +238,7 @@ def test_decimate_keeps_every_bins_extremes_and_order():
     assert decimate(short, short, 1000)[1] is short
 
 
-def test_a_million_row_forecast_draws_in_a_few_seconds(tmp_path):
+def test_a_million_row_forecast_draws_a_few_thousand_points(tmp_path):
     from tsfc import plots
 
     rows = 1_000_000
@@ -247,11 +246,10 @@ def test_a_million_row_forecast_draws_in_a_few_seconds(tmp_path):
     values = np.sin(np.arange(rows) / 500.0).astype(np.float32)
     view = plotting.ForecastView("GRU forecast of load", "load", times[:rows], values, times[rows:],
                                  np.zeros(24, np.float32), times[:0], values[:0])
-    start = time.perf_counter()
-    path = plots.save(plots.forecast_figure(view, 10, 5, 100), tmp_path / "big.png", "png")
-    seconds = time.perf_counter() - start
-    assert png_size(path) == (1000, 500)
-    assert seconds < 5, f"drawing 1,000,000 rows took {seconds:.1f}s"
+    fig = plots.forecast_figure(view, 10, 5, 100)  # 1000 pixel columns
+    # what keeps it fast, counted rather than timed: a minimum and a maximum per column
+    assert max(len(line.get_xdata()) for line in fig.axes[0].get_lines()) <= 2 * 1000
+    assert png_size(plots.save(fig, tmp_path / "big.png", "png")) == (1000, 500)
 
 
 def test_title_and_ylabel_replace_the_generated_ones(bundle, monkeypatch, tmp_path):
