@@ -64,3 +64,9 @@ def test_explicit_options_win_and_say_so():
     assert (chosen.window, chosen.block, chosen.season, chosen.epochs, chosen.batch_size) == (30, 5, 3, 2, 7)
     assert chosen.reasons["window"] == "--window" and chosen.reasons["season"] == "--season"
     assert chosen.horizon == 9  # whole seasons of the season given: 3 x 3 >= 8
+
+
+def test_a_series_without_frequency_has_no_season_and_an_eight_step_horizon():
+    chosen = plan(FitConfig(), 500, None)
+    assert (chosen.season, chosen.horizon, chosen.window) == (1, 8, 58)
+    assert chosen.reasons["horizon"] == "no season: 8 steps" and chosen.reasons["season"] == "no frequency: no season"

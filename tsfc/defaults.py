@@ -85,7 +85,12 @@ def plan(config: FitConfig, rows: int, freq: str | None) -> Plan:
         season = season_for(freq)
         reasons["season"] = f"frequency {freq}" if freq else "no frequency: no season"
     horizon = default_horizon(season)
-    reasons["horizon"] = "one season" if horizon == season else f"{horizon // season} seasons, at least {MIN_HORIZON} steps"
+    if season <= 1:
+        reasons["horizon"] = f"no season: {MIN_HORIZON} steps"
+    elif horizon == season:
+        reasons["horizon"] = "one season"
+    else:
+        reasons["horizon"] = f"{horizon // season} seasons, at least {MIN_HORIZON} steps"
     train_rows = int(rows * config.split[0])
     if config.window:
         window, reasons["window"] = config.window, "--window"
