@@ -20,7 +20,8 @@ they are left out; its other four columns are four series.
 
 Usage (from the repository root; the classical models need `pip install -e '.[bench]'`):
 
-    python benchmarks/suite.py                                  # the whole suite, 20-40 minutes on 2 cores
+    python benchmarks/suite.py        # the whole suite: about 20 minutes on 2 busy cores, plus about
+                                      # 12 more the first time (the classical references, then cached)
     python benchmarks/suite.py --only mean-temp,ETTh1 --fit-args "--epochs 1"   # smoke run
     python benchmarks/suite.py --no-classical --output suite.md
 """
@@ -226,13 +227,19 @@ def render(results: list[Result], args, seconds: float) -> str:
     lines = ["# tsfc's default options on the development suite", "", *run_lines(seconds), ""]
     if args.fit_args:
         lines += [f"**--fit-args {shlex.join(args.fit_args)!r}: not the defaults; a smoke run, not a result.**", ""]
-    footnotes: list[str] = []
+    footnotes: list[list] = []  # [series, [the columns it marks], text]; one per series and text
 
     def mark(r: Result, key: str) -> str:
         if key not in r.notes:
             return ""
-        footnotes.append(f"{r.name} {key}: {r.notes[key]}")
-        return SUPERSCRIPTS[len(footnotes) - 1] if len(footnotes) <= len(SUPERSCRIPTS) else f"[{len(footnotes)}]"
+        found = next((f for f in footnotes if f[0] == r.name and f[2] == r.notes[key]), None)
+        if found is None:
+            found = [r.name, [], r.notes[key]]
+            footnotes.append(found)
+        if key not in found[1]:
+            found[1].append(key)
+        i = footnotes.index(found)
+        return SUPERSCRIPTS[i] if i < len(SUPERSCRIPTS) else f"[{i + 1}]"
 
     def cell(r: Result, method: str, measure: str, digits: int) -> str:
         found = r.metrics.get(method)
@@ -255,12 +262,13 @@ def render(results: list[Result], args, seconds: float) -> str:
             seconds_text(r.fit_s), seconds_text(r.eval_s),
         ])
     lines += table(header, body, errors, footnotes)
-    lines += [wrap(text, f"{i}. ") for i, text in enumerate(footnotes, 1)] + [""] if footnotes else []
+    lines += [wrap(f"{' '.join([name, ', '.join(keys)]).strip()}: {text}", f"{i}. ")
+              for i, (name, keys, text) in enumerate(footnotes, 1)] + [""] if footnotes else []
     lines += ["## Targets", "", *map(wrap, target_checks(results, args)), "", *legend(args)]
     return "\n".join(lines)
 
 
-def table(header: list[str], body: list[list[str]], errors: set[int], footnotes: list[str]) -> list[str]:
+def table(header: list[str], body: list[list[str]], errors: set[int], footnotes: list[list]) -> list[str]:
     """Markdown rows, padded to aligned columns when that fits in WIDTH; error rows (indices into
     `body`, message in cell 6) cut to WIDTH, the whole message then going to the footnotes."""
     rows = [row for i, row in enumerate(body) if i not in errors]
@@ -274,7 +282,7 @@ def table(header: list[str], body: list[list[str]], errors: set[int], footnotes:
     for i, row in enumerate(body):
         text = line(row)
         if i in errors and len(text) > WIDTH:
-            footnotes.append(f"{row[0]}: {row[6]}")
+            footnotes.append([row[0], [], row[6]])
             row[6] = row[6][: max(10, len(row[6]) - (len(text) - WIDTH) - 6)] + f"… [{len(footnotes)}]"
             text = line(row)
         out.append(text)
