@@ -20,8 +20,8 @@ they are left out; its other four columns are four series.
 
 Usage (from the repository root; the classical models need `pip install -e '.[bench]'`):
 
-    python benchmarks/suite.py        # the whole suite: about 20 minutes on 2 busy cores, plus about
-                                      # 12 more the first time (the classical references, then cached)
+    python benchmarks/suite.py        # the whole suite: 11 minutes on 2 quiet cores with the classical
+                                      # references cached; the first run adds about 12 (AutoTheta)
     python benchmarks/suite.py --only mean-temp,ETTh1 --fit-args "--epochs 1"   # smoke run
     python benchmarks/suite.py --no-classical --output suite.md
 """
