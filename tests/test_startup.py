@@ -28,3 +28,27 @@ def test_help_imports_no_heavy_library():
     assert done.returncode == 0, done.stderr
     assert "Usage" in done.stdout  # the help really was rendered
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+PREDICT = """
+import sys
+from tsfc.pipeline import predict
+predict(sys.argv[1], 5)
+print(sorted(m for m in ("sklearn", "scipy", "matplotlib", "sympy", "torch._dynamo") if m in sys.modules))
+"""
+
+
+def test_predict_imports_no_library_it_does_not_need(tmp_path):
+    """predict's start-up is torch and pandas; a seasonal model rebuilt on the meta device once
+    pulled in torch._dynamo and sympy (about a second) through tensor arithmetic."""
+    from conftest import tiny_config, write_hourly_csv
+    from tsfc.pipeline import fit_csv
+
+    bundle = tmp_path / "model.tsfc"
+    fit_csv(write_hourly_csv(tmp_path / "h.csv"), "x", tiny_config(window=24), bundle, threads=1)  # season 24 fits
+    done = subprocess.run(
+        [sys.executable, "-c", PREDICT, str(bundle)], cwd=ROOT, capture_output=True, text=True,
+        timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"

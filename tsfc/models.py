@@ -61,9 +61,11 @@ class Forecaster(nn.Module):
         nn.init.zeros_(self.head.bias)
         self.highway = nn.Linear(cfg.window, cfg.block) if cfg.highway else None
         seasonal = 1 < cfg.season <= cfg.window
-        # rows of the window that the seasonal-naive base repeats: y[t + k] = y[t + k - m]
-        lags = cfg.window - cfg.season + torch.arange(cfg.block) % cfg.season if seasonal else torch.zeros(0)
-        self.register_buffer("base_rows", lags.long(), persistent=False)
+        # Rows of the window that the seasonal-naive base repeats: y[t + k] = y[t + k - m]. Plain
+        # Python, not tensor arithmetic: under `torch.device("meta")` (how `load_bundle` checks
+        # shapes) tensor arithmetic imports torch._dynamo, which would add ~1 s to every predict.
+        rows = [cfg.window - cfg.season + k % cfg.season for k in range(cfg.block)] if seasonal else []
+        self.register_buffer("base_rows", torch.tensor(rows, dtype=torch.long), persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map windows [B, window, C] to the following blocks [B, block, C]."""
