@@ -66,3 +66,24 @@ class LinearBaseline:
     @staticmethod
     def _design(windows: np.ndarray) -> np.ndarray:
         return np.hstack([windows, np.ones((len(windows), 1))])  # [n, W + 1]
+
+
+def forecast_all(target, origins, horizon: int, season: int, window: int, train, notes: list[str]) -> dict:
+    """Every baseline's forecasts [N, horizon] from `origins` of `target` [rows].
+
+    `train` (the training rows of the target, or None) fits the linear baseline. A baseline the
+    data cannot support is None, with a note saying why.
+    """
+    out: dict[str, np.ndarray | None] = {"naive": naive(target, origins, horizon)}
+    try:
+        out["seasonal_naive"] = seasonal_naive(target, origins, horizon, season)
+    except ValueError as exc:
+        notes.append(f"seasonal_naive (season {season}) left out: {exc}")
+        out["seasonal_naive"] = None
+    out["linear"] = None
+    if train is not None:
+        try:
+            out["linear"] = LinearBaseline(window, horizon).fit(train).predict(target, origins)
+        except ValueError as exc:
+            notes.append(f"linear baseline left out: {exc}")
+    return out

@@ -110,7 +110,9 @@ def evaluate(
     target = series.values[:, 0].astype(np.float64)
     actual = target[origins[:, None] + np.arange(horizon)]  # [N, H]
     predictions = {"model": _backtest_model(loaded, series.values, origins, horizon, threads)}
-    predictions.update(_baselines(target, origins, horizon, season, loaded.window, train, notes))
+    from tsfc.baselines import forecast_all
+
+    predictions.update(forecast_all(target, origins, horizon, season, loaded.window, train, notes))
     scale = _mase_scale(m, season, train)
     std = float(m["train_stats"]["std"][0])
     from tsfc.metrics import report
@@ -235,24 +237,6 @@ def _training_target(m: dict, series, read_options, needed: int, notes: list[str
     except DataError as exc:
         notes.append(f"the training rows are unavailable ({exc}); baselines that need them are left out")
         return None
-
-
-def _baselines(target, origins, horizon, season, window, train, notes) -> dict:
-    from tsfc.baselines import LinearBaseline, naive, seasonal_naive
-
-    out: dict[str, np.ndarray | None] = {"naive": naive(target, origins, horizon)}
-    try:
-        out["seasonal_naive"] = seasonal_naive(target, origins, horizon, season)
-    except ValueError as exc:
-        notes.append(f"seasonal_naive (season {season}) left out: {exc}")
-        out["seasonal_naive"] = None
-    out["linear"] = None
-    if train is not None:
-        try:
-            out["linear"] = LinearBaseline(window, horizon).fit(train).predict(target, origins)
-        except ValueError as exc:
-            notes.append(f"linear baseline left out: {exc}")
-    return out
 
 
 def _mase_scale(m: dict, season: int, train) -> float | None:

@@ -24,7 +24,7 @@ def compare_on_validation(net, scaler, values: np.ndarray, split, season: int) -
     """
     import torch
 
-    from tsfc.baselines import LinearBaseline, naive, seasonal_naive
+    from tsfc.baselines import forecast_all
     from tsfc.windows import sample_starts, sliding
 
     window, block = net.cfg.window, net.cfg.block
@@ -38,15 +38,8 @@ def compare_on_validation(net, scaler, values: np.ndarray, split, season: int) -
     with torch.no_grad():
         net.eval()
         out = net(sliding(scaled, window)[torch.from_numpy(origins - window)])  # [N, K, C]
-    forecasts = {"model": scaler.inverse_transform(out.numpy())[..., 0], "naive": naive(target, origins, block)}
-    try:
-        forecasts["seasonal_naive"] = seasonal_naive(target, origins, block, season)
-    except ValueError:
-        forecasts["seasonal_naive"] = None
-    try:
-        forecasts["linear"] = LinearBaseline(window, block).fit(target[: split.train_end]).predict(target, origins)
-    except ValueError:
-        forecasts["linear"] = None
+    forecasts = {"model": scaler.inverse_transform(out.numpy())[..., 0]}
+    forecasts.update(forecast_all(target, origins, block, season, window, target[: split.train_end], []))
     mae = {
         name: None if f is None else float(np.abs(f - actual)[mask].mean()) for name, f in forecasts.items()
     }
