@@ -147,3 +147,20 @@ def test_auto_device_without_gpu_is_cpu():
 def test_negative_threads_or_max_windows_is_a_usage_error(name):
     with pytest.raises(UsageError, match=f"--{name.replace('_', '-')} must be an integer >= 0"):
         FitConfig(**{name: -1})
+
+
+def test_validation_loss_counts_only_the_validation_rows():
+    from tsfc.train import evaluate_loss
+
+    class Zero(torch.nn.Module):
+        def forward(self, x):
+            return torch.zeros(x.shape[0], 2, x.shape[2])
+
+    series = torch.zeros(10, 1)
+    series[6] = 100.0  # a huge error on row 6, outside the validation rows [7, 9)
+    series[7] = 2.0
+    samples = sliding(series, 5)  # window 3, block 2: start s predicts rows s + 3, s + 4
+    idx = torch.tensor([3, 4, 5])  # predicts rows 6-7, 7-8, 8-9
+    # counted: row 7 twice (error 4), row 8 twice (error 0): mean 2
+    assert evaluate_loss(Zero(), samples, idx, 3, val_rows=(7, 9)) == 2.0
+    assert evaluate_loss(Zero(), samples, idx, 3) > 1000  # unmasked, row 6 dominates
