@@ -156,6 +156,26 @@ ThousandsOpt = Annotated[Optional[str], typer.Option("--thousands", help="Thousa
 EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="Text encoding (default: UTF-8 or UTF-16 by BOM).", rich_help_panel="CSV dialect")]
 DateFormatOpt = Annotated[Optional[str], typer.Option("--date-format", help="strftime format of the time column, e.g. %d/%m/%Y %H:%M.", rich_help_panel="CSV dialect")]
 SkipRowsOpt = Annotated[int, typer.Option("--skip-rows", min=0, help="Lines to skip before the header.", rich_help_panel="CSV dialect")]
+LevelOpt = Annotated[
+    Optional[str],
+    typer.Option("--level", metavar="P[,P]", help="Prediction intervals at these levels in %, e.g. 80,95 (conformal, from the model's own errors).", show_default=False),
+]
+ClipMinOpt = Annotated[
+    Optional[float],
+    typer.Option("--clip-min", metavar="X", help="Raise the forecast and its bounds to at least X, e.g. 0 for a non-negative target.", show_default=False),
+]
+
+
+def _levels(level: str | None, calibration: int | None) -> list[float]:
+    """--level parsed; --calibration without it is a usage error."""
+    from tsfc.calibration import parse_levels
+
+    levels = parse_levels(level)
+    if calibration is not None and not levels:
+        from tsfc.errors import UsageError
+
+        raise UsageError("--calibration sets how intervals are calibrated; add --level, e.g. --level 80,95")
+    return levels
 
 
 def _read_options(sep, decimal, thousands, encoding, date_format, skip_rows):
@@ -340,6 +360,11 @@ def predict(
         Optional[int], typer.Option("--precision", min=0, max=12, help="Decimals of the numbers written (default: the data's decimals + 2).", show_default=False)
     ] = None,
     all_columns: Annotated[bool, typer.Option("--all-columns", help="Also show the forecast of every input column.")] = False,
+    level: LevelOpt = None,
+    calibration: Annotated[
+        Optional[int], typer.Option("--calibration", min=0, help="Recalibrate the intervals on the N latest forecast origins of --data (default: 500 with --data, else the bundle's fit-time calibration; 0 = the bundle's).", show_default=False)
+    ] = None,
+    clip_min: ClipMinOpt = None,
     quiet: QuietOpt = False,
     sep: SepOpt = None,
     decimal: DecimalOpt = ".",
@@ -357,6 +382,7 @@ def predict(
       tsfc predict --horizon 12
       tsfc predict --data newer.csv --horizon 24 --output forecast.csv
       tsfc predict --all-columns --format json | jq .forecast
+      tsfc predict --horizon 24 --level 80,95 --data newer.csv --clip-min 0
     """
     from tsfc import render
 
@@ -367,20 +393,26 @@ def predict(
         result = run_predict(
             bundle, horizon, data=data, all_columns=all_columns,
             read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
+            levels=_levels(level, calibration), recalibrate=calibration, clip_min=clip_min,
         )
         decimals = render.forecast_decimals(result.frame, result.history, precision)
         if output is not None:
             from tsfc.files import write_bytes
 
-            write_bytes(output, render.forecast_text(result.frame, kind, decimals).encode(), flag="--output")
+            text = render.forecast_text(result.frame, kind, decimals, result.intervals)
+            write_bytes(output, text.encode(), flag="--output")
             say(f"wrote {output.absolute()}", quiet)
         elif kind == "table":
             from rich.console import Console
 
             Console().print(render.forecast_table(result.frame, decimals))
         else:
-            sys.stdout.write(render.forecast_text(result.frame, kind, decimals))
+            sys.stdout.write(render.forecast_text(result.frame, kind, decimals, result.intervals))
             sys.stdout.flush()
+        if result.intervals is not None:
+            from tsfc.calibration import describe
+
+            say(f"intervals: {describe(result.intervals['calibration'])}", quiet)
         for n in result.notes:  # after the output: a failure to write prints only its error
             note(n)
 
@@ -449,6 +481,10 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report, every metric and lead, as one JSON document.")] = False,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Also write the JSON report to this file.", show_default=False)] = None,
     threads: BacktestThreadsOpt = 0,
+    level: LevelOpt = None,
+    calibration: Annotated[
+        Optional[int], typer.Option("--calibration", min=0, help="Recalibrate the intervals at every test origin on the N latest origins with known actuals (default 500; 0 = the bundle's fit-time calibration, fixed).", show_default=False)
+    ] = None,
     bundle: BundleOpt = Path("model.tsfc"),
     quiet: QuietOpt = False,
     sep: SepOpt = None,
@@ -469,13 +505,16 @@ def evaluate(
       tsfc evaluate
       tsfc evaluate newer.csv --horizon 24 --stride 6 --json --output report.json
       tsfc evaluate --fail-if-worse-than seasonal_naive --quiet
+      tsfc evaluate --level 80,95 --calibration 500
     """
     with _reported():
+        from tsfc.calibration import RECENT
         from tsfc.evaluation import check_gate, evaluate as run_evaluate
 
         result = run_evaluate(
             bundle, horizon, data=csv, stride=stride, season=season, threads=threads,
             read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
+            levels=_levels(level, calibration), recalibrate=RECENT if calibration is None else calibration,
         )
         _print_notes(result.notes, bundle)
         _report_evaluation(result, as_json, output, quiet)
@@ -545,6 +584,11 @@ def plot(
         Optional[str], typer.Option("--ylabel", help="Value axis label with units, e.g. \"load (MW)\" (default: the target column).")
     ] = None,
     threads: BacktestThreadsOpt = 0,
+    level: LevelOpt = None,
+    calibration: Annotated[
+        Optional[int], typer.Option("--calibration", min=0, help="Recalibrate the intervals on the N latest origins (default: as predict and evaluate; 0 = the bundle's fit-time calibration).", show_default=False)
+    ] = None,
+    clip_min: ClipMinOpt = None,
     quiet: QuietOpt = False,
     sep: SepOpt = None,
     decimal: DecimalOpt = ".",
@@ -561,6 +605,7 @@ def plot(
       tsfc plot
       tsfc plot --kind backtest --horizon 24 --output backtest.svg
       tsfc plot --data newer.csv --horizon 48 --history 336 -o next-two-days.png
+      tsfc plot --level 80,95 --clip-min 0
     """
     with _reported():
         from tsfc.plotting import plot as draw
@@ -570,6 +615,7 @@ def plot(
             leads=_parse_leads(lead), stride=stride, width=width, height=height, dpi=dpi, title=title, ylabel=ylabel,
             threads=threads,
             read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
+            levels=_levels(level, calibration), recalibrate=calibration, clip_min=clip_min,
         )
         _print_notes(result.notes, bundle)
         print(result.path)

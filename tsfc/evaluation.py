@@ -30,6 +30,7 @@ class Evaluation:
     metrics: dict[str, dict[str, float] | None]
     by_lead: dict[str, dict[str, list[float]] | None]
     notes: list[str]
+    intervals: "object | None" = None  # calibration.IntervalReport, with --level
 
     def to_dict(self) -> dict:
         """The report as plain JSON-ready data (what `evaluate --json` prints)."""
@@ -50,6 +51,7 @@ class Evaluation:
             "by_lead": self.by_lead,
             "notes": self.notes,
             "verdict": self.verdict(),
+            **({} if self.intervals is None else self.intervals.to_dict()),
         }
 
     def verdict(self) -> str:
@@ -70,6 +72,8 @@ def evaluate(
     season: int | None = None,
     read_options=None,
     threads: int = 0,
+    levels: list[float] | None = None,
+    recalibrate: int = 500,
 ) -> Evaluation:
     """Backtest the bundle from every `stride`-th test row and score it beside the baselines.
 
@@ -80,16 +84,22 @@ def evaluate(
         horizon: steps per forecast (default: the bundle's default horizon, chosen at fit time).
         season: seasonal period of the seasonal-naive baseline and MASE (default: from the frequency).
         threads: CPU threads for the model's backtest (0: every usable core).
+        levels: interval levels in %: score conformal intervals of every method (`tsfc.calibration`).
+        recalibrate: > 0: intervals recalibrated at each test origin on the latest `recalibrate`
+            origins with known actuals; 0: the bundle's fit-time calibration.
 
     Raises:
-        UsageError: horizon, stride or season < 1, threads < 0.
-        BundleError, DataError (missing or changed source CSV, no rows to evaluate).
+        UsageError: horizon, stride or season < 1, threads or recalibrate < 0.
+        BundleError (also: `levels` with `recalibrate` 0 and no calibration in the bundle),
+        DataError (missing or changed source CSV, no rows to evaluate).
     """
     for name, value in (("--horizon", horizon), ("--stride", stride), ("--season", season)):
         if value is not None and value < 1:
             raise UsageError(f"{name} must be >= 1, got {value}")
     if threads < 0:
         raise UsageError(f"--threads must be >= 0 (0 = every core), got {threads}")
+    if recalibrate < 0:
+        raise UsageError(f"--calibration must be >= 0 (0 = the bundle's calibration), got {recalibrate}")
     from tsfc.baselines import season_for
 
     loaded = load_bundle(bundle_path)
@@ -122,9 +132,35 @@ def evaluate(
         pred = predictions[name]
         metrics[name] = None if pred is None else report(actual, pred, mase_scale=scale, std=std)
         by_lead[name] = None if pred is None else report(actual, pred, mase_scale=scale, std=std, axis=0)
+    intervals = None
+    if levels:
+        intervals = _intervals(loaded, series, origins, actual, predictions, season, train, levels, recalibrate,
+                               start, threads)
     return Evaluation(
         m["target"], horizon, stride, season, str(series.path), series.index, origins, actual,
-        predictions, metrics, by_lead, notes,
+        predictions, metrics, by_lead, notes, intervals,
+    )
+
+
+def _intervals(loaded, series, origins, actual, predictions, season, train, levels, recalibrate, start, threads):
+    """Every method's conformal intervals around its backtest, scored (`calibration.backtest_intervals`)."""
+    from tsfc.baselines import forecast_all
+    from tsfc.calibration import backtest_intervals
+    from tsfc.pipeline import stored_calibration, untrained_start
+
+    target = series.values[:, 0].astype(np.float64)
+    horizon = actual.shape[1]
+
+    def forecast(at: np.ndarray, methods: list[str]) -> dict:
+        found = forecast_all(target, at, horizon, season, loaded.window, train, [])
+        if "model" in methods:
+            found["model"] = _backtest_model(loaded, series.values, at, horizon, threads)
+        return found
+
+    return backtest_intervals(
+        target, origins, actual, predictions, forecast, levels, recent=recalibrate,
+        scale=float(loaded.scaler.scale_[0]), first=untrained_start(loaded.manifest, series.index, len(target)),
+        start=start, min_origin=max(loaded.window, season), stored=None if recalibrate else stored_calibration(loaded),
     )
 
 

@@ -97,3 +97,18 @@ def _plain(value):
         value = float(value)
         return value if np.isfinite(value) else None
     return [_plain(v) for v in np.asarray(value)]
+
+
+def coverage(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray, axis: int | None = None):
+    """Share (0-1) of actuals inside their interval [lower, upper]."""
+    a = _f(actual)
+    return np.mean((a >= _f(lower)) & (a <= _f(upper)), axis=axis)
+
+
+def interval_score(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray, level: float, axis: int | None = None):
+    """Mean interval (Winkler) score of central `level` % intervals: the width, plus 2 / alpha times
+    the distance of each actual outside its interval (alpha = 1 - level / 100). Lower is better."""
+    a, lo, hi = _f(actual), _f(lower), _f(upper)
+    alpha = 1 - level / 100
+    penalty = (2 / alpha) * (np.maximum(lo - a, 0) + np.maximum(a - hi, 0))
+    return np.mean(hi - lo + penalty, axis=axis)

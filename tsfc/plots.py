@@ -17,6 +17,7 @@ FORMATS = ("png", "svg", "pdf")
 HISTORY = "#1f3b73"  # observed values: dark blue
 FORECAST = "#e8710a"  # the model's forecast: orange (distinct for colour-blind readers too)
 LEAD_COLOURS = ("#e8710a", "#0f9d58", "#a142f4", "#d93025", "#12b5cb")
+OUTSIDE = "#d93025"  # actuals outside their interval: red crosses
 BASELINE_STYLES = {"naive": ":", "seasonal_naive": "--", "linear": "-."}
 HOUR_STEPS = (1, 2, 3, 4, 6, 12, 24)  # hours between date ticks, aligned on midnight
 TICKS_PER_INCH = 1.7  # "Mon 25" and "12:00" labels stay apart at the default font size
@@ -157,6 +158,7 @@ def forecast_figure(view, width: float, height: float, dpi: float):
             *decimate(np.r_[view.times[-1:], view.actual_times], np.r_[view.values[-1:], view.actual], cols),
             color=HISTORY, linewidth=1.2, linestyle=(0, (4, 2)), label="actual (after origin)",
         )
+    _bands(ax, np.r_[view.times[-1:], view.forecast_times], view.bands, FORECAST, start=view.values[-1])
     marker = "o" if len(view.forecast) <= 60 else None
     ax.plot(
         np.r_[view.times[-1:], view.forecast_times], np.r_[view.values[-1:], view.forecast],
@@ -171,14 +173,31 @@ def forecast_figure(view, width: float, height: float, dpi: float):
     return fig
 
 
+def _bands(ax, times: np.ndarray, bands: list, colour: str, start: float | None = None) -> None:
+    """Shade each (level, lower, upper) band, the widest first and lightest, under one legend entry
+    ("80, 95 % intervals"); `start` pins them to the last observation."""
+    name = f"{', '.join(level for level, _, _ in bands)} % interval{'s' if len(bands) > 1 else ''}"
+    for i, (_, lower, upper) in enumerate(reversed(bands)):
+        if start is not None:
+            lower, upper = np.r_[start, lower], np.r_[start, upper]
+        alpha = 0.12 + 0.16 * i / max(len(bands) - 1, 1)
+        ax.fill_between(times, lower, upper, color=colour, alpha=alpha, linewidth=0, label=name)
+
+
 def backtest_figure(view, width: float, height: float, dpi: float):
     """Actual versus predicted over the evaluated range, and error by lead time per method."""
     fig, (top, bottom) = _figure(width, height, dpi, rows=2, ratios=[2, 1.2])
     cols = _columns(fig)
     top.plot(*decimate(view.times, view.actual, cols), color=HISTORY, linewidth=1.3, label="actual")
     for colour, (lead, (times, predicted)) in zip(LEAD_COLOURS, view.leads.items()):
+        _bands(top, times, view.bands.get(lead, []), colour)
         label = f"predicted {lead} step{'s' if lead > 1 else ''} ahead"
         top.plot(*decimate(times, predicted, cols), color=colour, linewidth=1.1, alpha=0.9, label=label)
+        if lead in view.outside:
+            when, value = view.outside[lead]
+            widest = view.bands[lead][-1][0]
+            top.plot(when, value, linestyle="none", marker="x", markersize=5, color=OUTSIDE, zorder=4,
+                     label=f"outside {widest} %: {len(value)} of {len(times)}")
     top.set_ylabel(view.ylabel)
     _title(fig, top, view.title)
     top.margins(x=0.01)

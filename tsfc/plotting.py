@@ -36,6 +36,7 @@ class ForecastView:
     actual_times: np.ndarray
     actual: np.ndarray  # [<= horizon] observed values after the origin, when the data has them
     ylabel: str = ""  # the value axis; the target's name unless --ylabel gives one
+    bands: list = field(default_factory=list)  # (level label, lower [horizon], upper [horizon]), narrowest first
 
 
 @dataclass
@@ -50,6 +51,8 @@ class BacktestView:
     errors: dict[str, list[float]]  # method -> error by lead 1..horizon, over every origin
     error_name: str = "MAE"
     ylabel: str = ""
+    bands: dict = field(default_factory=dict)  # lead -> [(level label, lower, upper)] at its times, narrowest first
+    outside: dict = field(default_factory=dict)  # lead -> (times, actuals) outside its widest band
 
 
 @dataclass
@@ -88,6 +91,9 @@ def plot(
     ylabel: str | None = None,
     read_options=None,
     threads: int = 0,
+    levels: list[float] | None = None,
+    recalibrate: int | None = None,
+    clip_min: float | None = None,
 ) -> PlotResult:
     """Draw one chart of a bundle and write it atomically.
 
@@ -105,6 +111,11 @@ def plot(
         title: the chart's title instead of the generated one ("" for none).
         ylabel: the value axis label instead of the target's name, e.g. "oil temperature (°C)".
         threads: CPU threads for the backtest (0: every core).
+        levels: prediction interval levels in % to shade: around the forecast, or at the backtest's
+            leads (default then: the last lead only) with the actuals outside marked.
+        recalibrate: origins to recalibrate the intervals on, as `pipeline.predict` (forecast) and
+            `evaluation.evaluate` (backtest) take it; None: their defaults.
+        clip_min: raise the forecast and its bounds to at least this (forecast only).
 
     Returns:
         The absolute path written and any notes about the data.
@@ -125,7 +136,8 @@ def plot(
         raise UsageError(f"--history must be >= 1, got {history}")
     notes: list[str] = []
     if kind == "forecast":
-        view = forecast_view(bundle_path, horizon, data, history, as_of, read_options, notes)
+        view = forecast_view(bundle_path, horizon, data, history, as_of, read_options, notes, levels, recalibrate,
+                             clip_min)
         draw = plots.forecast_figure
     elif kind == "loss":
         view, draw = loss_view(bundle_path), plots.loss_figure
@@ -137,8 +149,13 @@ def plot(
             _check_leads(leads, horizon)  # before the backtest, not after it
         loaded = load_bundle(bundle_path)
         shown = cycle(loaded.manifest.get("freq"), loaded.window).history if history is None else history
+        from tsfc.calibration import RECENT
+
+        if levels and not leads:
+            leads = [horizon or loaded.horizon]  # one band reads; two overlapping ones do not
         evaluation = evaluate(
-            bundle_path, horizon, data=data, stride=stride, read_options=read_options, threads=threads
+            bundle_path, horizon, data=data, stride=stride, read_options=read_options, threads=threads,
+            levels=levels, recalibrate=RECENT if recalibrate is None else recalibrate,
         )
         notes += evaluation.notes
         view = backtest_view(evaluation, str(loaded.manifest["config"]["model"]).upper(), leads, shown)
@@ -197,9 +214,13 @@ def cycle(freq: str | None, window: int) -> Cycle:
 
 # ---------------------------------------------------------------- forecast
 
-def forecast_view(bundle_path, horizon, data, history, as_of, read_options, notes: list[str]) -> ForecastView:
-    """The last `history` observed rows up to the origin, the forecast after it, and any actuals."""
-    from tsfc.pipeline import forecast_from, load_bundle
+def forecast_view(bundle_path, horizon, data, history, as_of, read_options, notes: list[str], levels=None,
+                  recalibrate=None, clip_min=None) -> ForecastView:
+    """The last `history` observed rows up to the origin, the forecast after it (and its intervals
+    at `levels`, calibrated as `pipeline.predict` does), and any actuals."""
+    from tsfc.pipeline import check_clip_min, forecast_from, load_bundle
+
+    check_clip_min(clip_min)
 
     loaded = load_bundle(bundle_path)
     m = loaded.manifest
@@ -214,6 +235,21 @@ def forecast_view(bundle_path, horizon, data, history, as_of, read_options, note
         raise DataError(f"--as-of {as_of}: only {origin + 1} rows up to it, fewer than the model's window of "
                         f"{loaded.window}; choose a later time")
     forecast = forecast_from(loaded, values[origin + 1 - loaded.window : origin + 1], horizon)[:, 0]
+    if clip_min is not None:
+        forecast = np.maximum(forecast, clip_min)
+    bands = []
+    if levels:
+        from tsfc.calibration import bands as bounds, label
+        from tsfc.pipeline import interval_widths
+
+        observed = data is not None or bool(recalibrate)  # recalibrate as predict does: on the data drawn
+        width, _, caveats = interval_widths(
+            loaded, levels, horizon, values=values[: origin + 1] if observed else None,
+            times=times[: origin + 1] if observed else None, recalibrate=recalibrate,
+        )
+        notes += caveats
+        lo, hi = bounds(forecast, width, clip_min)
+        bands = [(label(level), lo[i], hi[i]) for i, level in enumerate(levels)]
     if np.issubdtype(times.dtype, np.datetime64):
         from tsfc.data import future_index
 
@@ -236,6 +272,7 @@ def forecast_view(bundle_path, horizon, data, history, as_of, read_options, note
         actual_times=times[after],
         actual=values[after, 0],
         ylabel=m["target"],
+        bands=bands,
     )
 
 
@@ -327,6 +364,15 @@ def backtest_view(evaluation, model: str, leads: list[int] | None, shown: int | 
     for lead in leads:
         keep = rows[:, lead - 1] >= start
         by_lead[lead] = (x[rows[keep, lead - 1]], predicted[keep, lead - 1])
+    bands, outside = {}, {}
+    report = evaluation.intervals
+    for lead in leads if report is not None else []:
+        keep = rows[:, lead - 1] >= start
+        bands[lead] = [(name, lo[keep, lead - 1], hi[keep, lead - 1]) for name, (lo, hi) in report.bands.items()]
+        _, lo, hi = bands[lead][-1]
+        actual = np.asarray(evaluation.actual)[keep, lead - 1]
+        out = (actual < lo) | (actual > hi)
+        outside[lead] = (x[rows[keep, lead - 1]][out], actual[out])
     errors = {name: list(table["mae"]) for name, table in evaluation.by_lead.items() if table is not None}
     title = f"{model} backtest of {evaluation.target}: horizon {horizon}, {len(origins)} forecast origins"
     if shown < total:
@@ -341,6 +387,8 @@ def backtest_view(evaluation, model: str, leads: list[int] | None, shown: int | 
         leads=by_lead,
         errors=errors,
         ylabel=evaluation.target,
+        bands=bands,
+        outside=outside,
     )
 
 

@@ -188,8 +188,11 @@ def _format_value(value: float, decimals: int | None) -> str:
     return "0" if decimals == 0 and text == "-0" else text
 
 
-def forecast_text(frame, kind: str, decimals: dict[str, int | None]) -> str:
-    """The forecast as CSV or JSON text, each column with its number of decimals."""
+def forecast_text(frame, kind: str, decimals: dict[str, int | None], intervals: dict | None = None) -> str:
+    """The forecast as CSV or JSON text, each column with its number of decimals.
+
+    `intervals` (levels and calibration, `pipeline.Forecast.intervals`) go into the JSON beside "columns".
+    """
     if kind == "csv":
         text = frame.copy()
         for c in frame.columns:  # strings, so pandas writes exactly these digits
@@ -203,7 +206,8 @@ def forecast_text(frame, kind: str, decimals: dict[str, int | None]) -> str:
         {label: s, **{c: float(_format_value(v, decimals[c])) for c, v in zip(frame.columns, vals)}}
         for s, vals in zip(stamps, frame.to_numpy().tolist())
     ]
-    doc = {"target": frame.columns[0], "horizon": len(frame), "columns": list(frame.columns), "forecast": rows}
+    doc = {"target": frame.columns[0], "horizon": len(frame), "columns": list(frame.columns), **(intervals or {}),
+           "forecast": rows}
     return json.dumps(doc, indent=2) + "\n"
 
 
@@ -292,6 +296,47 @@ def lead_table(result, width: int):
     return table
 
 
+def interval_title(report) -> str:
+    about = report.calibration
+    if about["rolling"]:
+        how = f"recalibrated at each origin on the {about['origins']} latest errors per lead"
+    else:
+        how = f"fixed, from {about['origins']} validation errors per lead"
+    return f"Intervals ({how})"
+
+
+def interval_rows(report) -> list[tuple[str, str, dict | None]]:
+    """(method, level, {"coverage", "width", "interval_score"} or None) for every method and level."""
+    from tsfc.calibration import label
+
+    return [
+        (name, label(level), None if scores is None else scores[label(level)])
+        for name, scores in report.overall.items() for level in report.levels
+    ]
+
+
+def interval_table(report, width: int):
+    """Coverage, mean width and interval score per method and level; the best score of each level starred."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    best = {}
+    for name, level, s in interval_rows(report):
+        if s is not None and (level not in best or s["interval_score"] < best[level][1]):
+            best[level] = (name, s["interval_score"])
+    table = Table(title=escape(interval_title(report)), caption="* best interval score at its level; by lead: --json")
+    for column in ("method", "level %", "coverage %", "width", "interval score"):
+        table.add_column(column, justify="left" if column == "method" else "right", no_wrap=column == "method")
+    for name, level, s in interval_rows(report):
+        if s is None:
+            table.add_row(_method_name(name, width), level, *["[dim]n/a[/dim]"] * 3)
+            continue
+        score = number(s["interval_score"])
+        table.add_row(_method_name(name, width), level, f"{100 * s['coverage']:.1f}", number(s["width"]),
+                      f"[bold green]*{score}[/]" if best[level][0] == name else score)
+    return table
+
+
 def evaluation_text(result) -> str:
     """Plain whitespace-separated table for pipes: '#' lines, a header, one row per method, NA if undefined."""
     from tsfc.metrics import METRICS
@@ -300,6 +345,11 @@ def evaluation_text(result) -> str:
     for name, m in result.metrics.items():
         values = ["NA" if m is None or m[k] is None else f"{m[k]:.6g}" for k in METRICS]
         lines.append(" ".join([name, *values]))
+    if result.intervals is not None:
+        lines += [f"# {interval_title(result.intervals)}", "method level coverage width interval_score"]
+        for name, level, s in interval_rows(result.intervals):
+            values = ["NA"] * 3 if s is None else [f"{s[k]:.6g}" for k in ("coverage", "width", "interval_score")]
+            lines.append(" ".join([name, level, *values]))
     lines.append(f"# {result.verdict()}")
     return "\n".join(lines) + "\n"
 
@@ -312,6 +362,8 @@ def print_evaluation(result) -> None:
         console = Console()
         console.print(evaluation_table(result, console.width))
         console.print(lead_table(result, console.width))
+        if result.intervals is not None:
+            console.print(interval_table(result.intervals, console.width))
         console.print(result.verdict())
     else:
         sys.stdout.write(evaluation_text(result))
@@ -390,6 +442,9 @@ def info_rows(m: dict) -> list[tuple[str, str]]:
         rows.append(("linear start", f"ridge fit of {start.get('windows')} windows, penalty {start.get('alpha'):.2g}"))
     if m.get("validation"):
         rows.append(("validation", validation_line(m["validation"])))
+    from tsfc.calibration import describe
+
+    rows.append(("intervals", describe(m.get("calibration"))))
     rows += [
         ("split", f"{split.get('rows')} rows: train < {split.get('train_end')}, "
                   f"validation < {split.get('val_end')}, test after"),
