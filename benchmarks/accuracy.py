@@ -7,8 +7,15 @@ training rows' mean and std (tsfc's mse_std, mae_std), one forecast from every t
 
     python -m tsfc fit data.csv --target OT --model gru --window 96 --split 0.6,0.2,0.2
     python -m tsfc evaluate --horizon 24 --json
+    python -m tsfc evaluate --horizon 24 --json --level 80,95 [--calibration 0]   # with --levels
+
+With --levels, each evaluation also scores the conformal prediction intervals of the model and
+of every baseline: recalibrated at each test origin on the 500 latest origins with known actuals
+(rolling, the default of `evaluate --level`) and fixed at the bundle's validation calibration
+(`--calibration 0`): coverage, mean width and interval (Winkler) score, in standardized units.
 
 Usage: python benchmarks/accuracy.py [--models gru,lstm,rnn] [--horizons 24,96] [--quick] [--threads N]
+                                     [--levels 80,95] [--output FILE]
 """
 
 from __future__ import annotations
@@ -50,6 +57,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2 epochs per model: a smoke run, not a result")
     parser.add_argument("--threads", type=int, default=None, help="OMP_NUM_THREADS for the tsfc runs")
     parser.add_argument("--data", type=Path, default=ETTH1)
+    parser.add_argument("--levels", default="", help="also score prediction intervals at these levels, e.g. 80,95")
+    parser.add_argument("--output", type=Path, help="also write the markdown here")
     args = parser.parse_args()
     models = [m for m in args.models.split(",") if m]
     horizons = [int(h) for h in args.horizons.split(",") if h]
@@ -74,16 +83,54 @@ def main() -> None:
             training = json.loads(tsfc(["info", "--bundle", f"{model}.tsfc", "--json"], work, env).stdout)["training"]
             for h in horizons:
                 started = time.perf_counter()
-                report = json.loads(tsfc(["evaluate", "--bundle", f"{model}.tsfc", "--horizon", str(h), "--json"],
-                                         work, env).stdout)
+                evaluate = ["evaluate", "--bundle", f"{model}.tsfc", "--horizon", str(h), "--json"]
+                report = json.loads(tsfc(evaluate, work, env).stdout)
                 results[h][model] = {
                     "report": report,
                     "fit_seconds": fit_seconds,
                     "epochs": f"{training['best_epoch']}/{training['epochs_run']}",
                     "evaluate_seconds": time.perf_counter() - started,
                 }
+                if args.levels:
+                    for mode, extra in (("rolling", []), ("fixed", ["--calibration", "0"])):
+                        started = time.perf_counter()
+                        done = tsfc([*evaluate, "--level", args.levels, *extra], work, env)
+                        results[h][model][mode] = json.loads(done.stdout)
+                        results[h][model][f"{mode}_seconds"] = time.perf_counter() - started
             print(f"{model}: fitted in {fit_seconds:.0f}s ({training['epochs_run']} epochs)", file=sys.stderr)
-    print(render(results, args.quick))
+    text = render(results, args.quick) + (render_intervals(results) if args.levels else "")
+    print(text)
+    if args.output:
+        args.output.write_text(text + "\n", encoding="utf-8")
+
+
+def render_intervals(results: dict[int, dict[str, dict]]) -> str:
+    """Coverage, width and interval score of every method's intervals, rolling and fixed calibration."""
+    lines = ["", "", "## Prediction intervals (`evaluate --level`)", ""]
+    for h, by_model in results.items():
+        for model, r in by_model.items():
+            std = r["rolling"]["metrics"]["model"]["mae"] / r["rolling"]["metrics"]["model"]["mae_std"]
+            levels = list(next(iter(r["rolling"]["intervals"].values())))
+            lines += [f"### H = {h}, tsfc {model}: coverage % / mean width / interval score (standardized units)",
+                      "", "| method | calibration | " + " | ".join(f"{level} %" for level in levels) + " |",
+                      "| --- | --- | " + " | ".join("---:" for _ in levels) + " |"]
+            for name in r["rolling"]["intervals"]:
+                for mode in ("rolling", "fixed"):
+                    scores = r[mode]["intervals"][name]
+                    cells = ["n/a" if scores is None else
+                             f"{100 * scores[lv]['coverage']:.1f} / {scores[lv]['width'] / std:.3f} / "
+                             f"{scores[lv]['interval_score'] / std:.3f}" for lv in levels]
+                    how = "rolling 500" if mode == "rolling" else "fixed (validation)"
+                    lines.append(f"| {name} | {how} | " + " | ".join(cells) + " |")
+            lines += ["", f"evaluate --level: {r['rolling_seconds']:.1f} s rolling, {r['fixed_seconds']:.1f} s fixed "
+                      f"(without --level: {r['evaluate_seconds']:.1f} s), whole commands.", ""]
+    lines += [
+        "rolling 500: recalibrated at every test origin on the errors of the 500 latest origins whose actuals",
+        "are known at that origin (validation rows first, then earlier test rows); fixed: the widths",
+        "calibrated once on the validation rows (the model's are the bundle's, stored at fit time).",
+        "Width and interval score are divided by the training rows' std, as mse_std and mae_std are.",
+    ]
+    return "\n".join(lines)
 
 
 def render(results: dict[int, dict[str, dict]], quick: bool) -> str:

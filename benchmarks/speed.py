@@ -156,6 +156,53 @@ def predict_latency(work: Path, repeats: int, quick: bool) -> Path:
     return bundle
 
 
+# ----------------------------------------------------------------------------- 2b. intervals
+
+
+def interval_cost(bundle: Path, repeats: int) -> None:
+    """What `--level` adds to predict: from the bundle's stored calibration, and recalibrated on --data."""
+    header("2b. Prediction intervals in predict (issue 13)")
+    predict = [PY, "-m", "tsfc", "predict", "--horizon", "24", "--bundle", str(bundle), "--format", "csv"]
+    data = ["--data", str(ETTH1)]
+    level = ["--level", "80,95"]
+    cmds = {"plain": predict, "level": [*predict, *level], "data": [*predict, *data],
+            "data+level": [*predict, *data, *level], "data+level fixed": [*predict, *data, *level, "--calibration", "0"]}
+    med = interleaved(cmds, repeats)
+    figure("predict --horizon 24", f"{med['plain']:.3f} s median of {repeats}", show(predict))
+    figure("  --level 80,95 (the bundle's calibration)",
+           f"{med['level']:.3f} s = {100 * (med['level'] / med['plain'] - 1):+.1f} % (target < +10 %)", show(cmds["level"]))
+    figure("predict --horizon 24 --data ETTh1.csv", f"{med['data']:.3f} s", show(cmds["data"]))
+    figure("  --level 80,95, recalibrated on the 500 latest origins (the default with --data)",
+           f"{med['data+level']:.3f} s = {100 * (med['data+level'] / med['data'] - 1):+.1f} %", show(cmds["data+level"]))
+    figure("  --level 80,95 --calibration 0 (the bundle's calibration)",
+           f"{med['data+level fixed']:.3f} s = {100 * (med['data+level fixed'] / med['data'] - 1):+.1f} %",
+           show(cmds["data+level fixed"]))
+    _, done = run([PY, "-c", IN_PROCESS, str(bundle), str(ETTH1), str(4 * repeats)])
+    med = json.loads(done.stdout)
+    for name, extra in (("bundle's calibration", "level"), ("recalibrated on --data, 500 origins", "data+level")):
+        base = "plain" if extra == "level" else "data"
+        figure(f"in one process, pipeline.predict {extra} vs {base} ({name})",
+               f"{med[extra] * 1000:.1f} ms vs {med[base] * 1000:.1f} ms = {100 * (med[extra] / med[base] - 1):+.1f} % "
+               f"(medians of {4 * repeats}, start-up excluded)")
+
+
+IN_PROCESS = r"""
+import json, statistics, sys, time
+from tsfc.pipeline import predict
+bundle, csv, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3])
+calls = {"plain": {}, "level": {"levels": [80, 95]}, "data": {"data": csv},
+         "data+level": {"data": csv, "levels": [80, 95]}}
+times = {name: [] for name in calls}
+for r in range(repeats + 1):
+    for name, kwargs in calls.items():
+        started = time.perf_counter()
+        predict(bundle, 24, **kwargs)
+        if r:
+            times[name].append(time.perf_counter() - started)
+print(json.dumps({name: statistics.median(t) for name, t in times.items()}))
+"""
+
+
 # ----------------------------------------------------------------------------- 3. training throughput
 
 PAIRED = r'''
@@ -429,7 +476,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: fewer repeats, smaller inputs")
     parser.add_argument("--work", type=Path, help="directory for bundles and generated CSVs (default: a temp dir)")
-    parser.add_argument("--only", help="comma list of sections to run: startup,predict,train,sweep,backtest,memory,gpu")
+    parser.add_argument("--only", help="comma list of sections to run: startup,predict,intervals,train,sweep,backtest,memory,gpu")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="tsfc-speed-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -441,8 +488,10 @@ def main() -> None:
     if wanted("startup"):
         startup(repeats)
     bundle = work / "etth1.tsfc"
-    if wanted("predict") or (wanted("backtest") and not bundle.exists()):
+    if wanted("predict") or ((wanted("backtest") or wanted("intervals")) and not bundle.exists()):
         bundle = predict_latency(work, repeats, args.quick)
+    if wanted("intervals"):
+        interval_cost(bundle, repeats)
     if wanted("train"):
         training(work, args.quick)
     if wanted("sweep"):

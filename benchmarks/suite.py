@@ -18,12 +18,19 @@ Series of at most 1,000 rows are also fitted with seeds 1 and 2, for the seed sp
 aus_production.csv's Tobacco and Bricks columns end years before the others (empty cells), so
 they are left out; its other four columns are four series.
 
+Prediction intervals (issue 13): each series' seed-0 bundle is evaluated once more with
+`--level 80` (conformal intervals recalibrated at every test origin on the 500 latest origins
+with known actuals) and once with `--level 80 --calibration 0` (the bundle's fit-time
+calibration on the validation rows): coverage, mean width and interval score of the model and of
+seasonal naive, per series. `--intervals-only` runs just that (seed 0, no classical models).
+
 Usage (from the repository root; the classical models need `pip install -e '.[bench]'`):
 
     python benchmarks/suite.py        # the whole suite: 11 minutes on 2 quiet cores with the classical
                                       # references cached; the first run adds about 12 (AutoTheta)
     python benchmarks/suite.py --only mean-temp,ETTh1 --fit-args "--epochs 1"   # smoke run
     python benchmarks/suite.py --no-classical --output suite.md
+    python benchmarks/suite.py --intervals-only     # coverage per series: about 7 minutes
 """
 
 from __future__ import annotations
@@ -67,6 +74,7 @@ SUITE = [
     ("ETTh2", "ETTh2.csv", "OT", 24),
 ]
 SHORT = 1_000  # at most this many rows: stride 1, classical refits at every origin, seed spread
+LEVEL = 80  # the interval level scored per series (target: coverage within 10 points of it)
 FIT_LIMITS = ((1_000, 20.0), (20_000, 180.0))  # (rows up to, fit wall seconds at most)
 WIDTH = 100
 
@@ -93,6 +101,7 @@ class Result:
     fit_s: float | None = None
     train_s: float | None = None
     eval_s: float | None = None
+    intervals: dict = field(default_factory=dict)  # "rolling"/"fixed" -> evaluate's "intervals"; "seconds"
 
 
 def tsfc(args: list[str], cwd: Path, env: dict) -> tuple[subprocess.CompletedProcess, float]:
@@ -142,6 +151,11 @@ def bench(r: Result, args, work: Path, env: dict, cache: dict) -> None:
         found = report["metrics"][key]
         r.metrics[method] = None if found is None else {"mase": found["mase"], "smape": found["smape"]}
     progress(f"{r.name}: fit {r.fit_s:.1f} s, evaluate {r.eval_s:.1f} s, {r.origins} origins")
+    if args.intervals:
+        try:
+            intervals(r, f"{r.name}-seed{seeds[0]}.tsfc", report["stride"], work, env)
+        except Failed as exc:
+            r.notes["intervals"] = str(exc)
     if r.rows <= SHORT:
         for seed in seeds[1:]:
             try:
@@ -154,6 +168,17 @@ def bench(r: Result, args, work: Path, env: dict, cache: dict) -> None:
         except Exception as exc:  # the tsfc row stands without its references
             text = str(exc) if isinstance(exc, ClassicalUnavailable) else f"{type(exc).__name__}: {exc}"
             r.notes["ETS"] = r.notes["Theta"] = text
+
+
+def intervals(r: Result, bundle: str, stride: int, work: Path, env: dict) -> None:
+    """Score the bundle's 80 % intervals: rolling recalibration (evaluate's default), then fixed."""
+    for mode, extra in (("rolling", []), ("fixed", ["--calibration", "0"])):
+        done, seconds = tsfc(["evaluate", "--bundle", bundle, "--horizon", str(r.horizon), "--stride", str(stride),
+                              "--json", "--level", str(LEVEL), *extra], work, env)
+        r.intervals[mode] = json.loads(done.stdout)["intervals"]
+        r.intervals[f"{mode}_s"] = seconds
+    progress(f"{r.name}: intervals, coverage {100 * r.intervals['rolling']['model'][str(LEVEL)]['coverage']:.1f} % "
+             f"rolling, {100 * r.intervals['fixed']['model'][str(LEVEL)]['coverage']:.1f} % fixed")
 
 
 class ClassicalUnavailable(Exception):
@@ -265,8 +290,45 @@ def render(results: list[Result], args, seconds: float) -> str:
     lines += table(header, body, errors, footnotes)
     lines += [wrap(f"{' '.join([name, ', '.join(keys)]).strip()}: {text}", f"{i}. ")
               for i, (name, keys, text) in enumerate(footnotes, 1)] + [""] if footnotes else []
+    if args.intervals:
+        lines += interval_lines(results)
     lines += ["## Targets", "", *map(wrap, target_checks(results, args)), "", *legend(args)]
     return "\n".join(lines)
+
+
+def interval_lines(results: list[Result]) -> list[str]:
+    """The per-series table of 80 % intervals: coverage (rolling, fixed), width and interval score."""
+    lines = [f"## Prediction intervals at {LEVEL} % (`tsfc evaluate --level {LEVEL}`)", ""]
+    header = ["series", "cover % roll/fixed", "width mod/snv", "int. score mod/snv", "MASE mod/snv", "eval s"]
+    body = []
+    for r in results:
+        found = r.intervals.get("rolling")
+        if not found or r.error:
+            body.append([r.name, r.notes.get("intervals", r.error or "not run"), "", "", "", ""])
+            continue
+        model, snaive = found["model"], found.get("seasonal_naive")
+        fixed = r.intervals["fixed"]["model"]
+        level = str(LEVEL)
+        body.append([
+            r.name,
+            f"{100 * model[level]['coverage']:.1f}/{100 * fixed[level]['coverage']:.1f}",
+            f"{model[level]['width']:.3g}/" + ("-" if snaive is None else f"{snaive[level]['width']:.3g}"),
+            f"{model[level]['interval_score']:.3g}/" + ("-" if snaive is None else f"{snaive[level]['interval_score']:.3g}"),
+            "/".join("-" if mase_of(r, m) is None else f"{mase_of(r, m):.2f}" for m in ("model", "snaive")),
+            f"{seconds_text(r.intervals['rolling_s'])}/{seconds_text(r.intervals['fixed_s'])}",
+        ])
+    lines += table(header, body, set(), [])
+    lines += [wrap(text) for text in (
+        f"cover %: share of actuals inside the model's {LEVEL} % interval over every origin and lead; roll: "
+        "recalibrated at every test origin on the 500 latest origins with known actuals (the default), fixed: "
+        "the bundle's fit-time calibration on the validation rows (`--calibration 0`).",
+        "width: mean width of the interval (upper - lower), in the series' units; int. score: the interval "
+        "(Winkler) score, width plus 2 / 0.2 times the distance of each actual outside; both rolling. snv: "
+        "seasonal naive with intervals by the same conformal procedure on its own errors.",
+        "eval s: wall seconds of `evaluate --level` rolling/fixed (all origins are backtested for the rolling "
+        "calibration, even with a stride).",
+    )]
+    return lines + [""]
 
 
 def table(header: list[str], body: list[list[str]], errors: set[int], footnotes: list[list]) -> list[str]:
@@ -379,6 +441,35 @@ def target_checks(results: list[Result], args) -> list[str]:
     out.append(f"(e) {verdict(all_ok and not failed)}: fit wall seconds " + "; ".join(parts)
                + (f"; no limit: {', '.join(longer)}" if longer else "")
                + (f"; failed: {', '.join(failed)}" if failed else ""))
+    if args.intervals:
+        out += interval_checks(results)
+    return out
+
+
+def interval_checks(results: list[Result]) -> list[str]:
+    """(f) coverage within 10 points of the level on every series; (g) the model's interval score below
+    seasonal naive's wherever its MASE is."""
+    level, scored = str(LEVEL), [r for r in results if r.intervals.get("rolling") and not r.error]
+    missing = [r.name for r in results if r not in scored]
+    cover = {r.name: 100 * r.intervals["rolling"]["model"][level]["coverage"] for r in scored}
+    off = [f"{name} ({value:.1f} %)" for name, value in cover.items() if abs(value - LEVEL) > 10]
+    worst = max(cover, key=lambda name: abs(cover[name] - LEVEL)) if cover else None
+    out = [f"(f) {'PASS' if not off and not missing else 'MISS'}: {LEVEL} % interval coverage (rolling) within 10 "
+           f"points of {LEVEL} % on {len(cover) - len(off)}/{len(results)} series"
+           + (f"; farthest {worst} ({cover[worst]:.1f} %)" if worst else "")
+           + (f"; outside: {', '.join(off)}" if off else "") + (f"; not run: {', '.join(missing)}" if missing else "")]
+    due, lost = [], []
+    for r in scored:
+        model, snaive = mase_of(r, "model"), mase_of(r, "snaive")
+        found = r.intervals["rolling"]
+        if model is None or snaive is None or found.get("seasonal_naive") is None or not model < snaive:
+            continue
+        due.append(r.name)
+        mine, theirs = found["model"][level]["interval_score"], found["seasonal_naive"][level]["interval_score"]
+        if not mine < theirs:
+            lost.append(f"{r.name} ({mine:.3g} vs {theirs:.3g})")
+    out.append(f"(g) {'PASS' if not lost else 'MISS'}: model interval score below seasonal naive's on "
+               f"{len(due) - len(lost)}/{len(due)} series where its MASE is" + (f"; not on {', '.join(lost)}" if lost else ""))
     return out
 
 
@@ -437,7 +528,13 @@ def main() -> None:
     parser.add_argument("--fit-args", default="", help='extra `tsfc fit` options, e.g. "--epochs 1"')
     parser.add_argument("--refresh", action="store_true", help="recompute the cached classical errors")
     parser.add_argument("--output", type=Path, help="also write the markdown here")
+    parser.add_argument("--no-intervals", dest="intervals", action="store_false",
+                        help=f"skip the {LEVEL} %% prediction intervals")
+    parser.add_argument("--intervals-only", action="store_true",
+                        help="only the intervals: seed 0, no classical models (the main table is still printed)")
     args = parser.parse_args()
+    if args.intervals_only:
+        args.intervals, args.classical, args.seeds = True, False, args.seeds.split(",")[0]
     args.seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     args.fit_args = shlex.split(args.fit_args)
     names = [n.strip() for n in args.only.split(",") if n.strip()] or [s[0] for s in SUITE]

@@ -38,6 +38,10 @@ def main() -> None:
              "--output", str(IMAGES / "forecast-as-of.png"), *SIZE)
         tsfc("plot", "--bundle", bundle, "--kind", "backtest", "--horizon", "24", "--lead", "1,24",
              "--output", str(IMAGES / "backtest.png"), "--width", "10", "--height", "6", "--dpi", "100")
+        tsfc("plot", "--bundle", bundle, "--horizon", "48", "--history", "240", "--as-of", "2024-03-25 23:00",
+             "--level", "50,80,95", "--output", str(IMAGES / "forecast-intervals.png"), *SIZE)
+        tsfc("plot", "--bundle", bundle, "--kind", "backtest", "--horizon", "24", "--level", "80,95",
+             "--output", str(IMAGES / "backtest-intervals.png"), "--width", "10", "--height", "6", "--dpi", "100")
         tsfc("plot", "--bundle", bundle, "--kind", "loss", "--output", str(IMAGES / "loss.png"),
              "--width", "8", "--height", "4", "--dpi", "100")
     for image in IMAGES.glob("*.png"):
