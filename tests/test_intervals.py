@@ -117,6 +117,17 @@ def test_an_old_bundle_without_calibration_refuses_level_with_exit_4(work):
     assert "intervals: none" in tsfc("info").stdout
 
 
+def test_a_damaged_calibration_is_a_bundle_error(work):
+    from tsfc import bundle
+
+    manifest, arrays = bundle.load(work / "model.tsfc")
+    manifest.pop("format"), manifest.pop("format_version")
+    manifest["calibration"]["widths"]["80"] = manifest["calibration"]["widths"]["80"][:-1]  # one lead short
+    bundle.save(work / "model.tsfc", manifest, arrays)
+    one_line_error(tsfc("predict", "--level", "80"), 4, "interval calibration is invalid", "fit the model again")
+    assert tsfc("predict").exit_code == 0
+
+
 @pytest.mark.parametrize("args, fragment", [
     (["--level", "0"], "--level must be percentages between 0 and 100"),
     (["--level", "100"], "--level must be"),

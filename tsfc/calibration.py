@@ -127,6 +127,20 @@ def model_forecaster(net, scaled, window: int, leads: int, workers: int = 1) -> 
     return forecast
 
 
+def on_rows(net, scaled: np.ndarray, first: int, end: int, leads: int, source: str, stamp, recent: int = 0,
+            levels=()) -> dict | None:
+    """The calibration of the network from its errors on the target rows [first, end) of `scaled` [rows, C].
+
+    Args:
+        stamp: row -> how `rows` names it (a timestamp, or the row number).
+        recent: > 0: only the `recent` latest rows (recalibration).
+    """
+    window = net.cfg.window
+    errors = lead_errors(model_forecaster(net, scaled, window, leads), scaled[:, 0], first, end, leads, window, recent)
+    used = max(first, end - recent) if recent else first
+    return calibrate(errors, source, (stamp(used), stamp(end - 1)), levels) if used < end else None
+
+
 # ---------------------------------------------------------------- calibration
 
 
@@ -302,20 +316,6 @@ def score(actual: np.ndarray, lo: np.ndarray, hi: np.ndarray, levels: list[float
     return overall, by_lead
 
 
-def on_rows(net, scaled: np.ndarray, first: int, end: int, leads: int, source: str, stamp, recent: int = 0,
-            levels=()) -> dict | None:
-    """The calibration of the network from its errors on the target rows [first, end) of `scaled` [rows, C].
-
-    Args:
-        stamp: row -> how `rows` names it (a timestamp, or the row number).
-        recent: > 0: only the `recent` latest rows (recalibration).
-    """
-    window = net.cfg.window
-    errors = lead_errors(model_forecaster(net, scaled, window, leads), scaled[:, 0], first, end, leads, window, recent)
-    used = max(first, end - recent) if recent else first
-    return calibrate(errors, source, (stamp(used), stamp(end - 1)), levels) if used < end else None
-
-
 def backtest_intervals(
     target: np.ndarray,
     tests: np.ndarray,
@@ -405,3 +405,103 @@ def backtest_intervals(
         if name == "model":
             kept = {label(level): (lo[:, i], hi[:, i]) for i, level in enumerate(levels)}
     return IntervalReport(levels, about, overall, by_lead, kept)
+
+
+# ---------------------------------------------------------------- a bundle's intervals
+# `loaded` is a `pipeline.LoadedBundle` (net, scaler, manifest, path, horizon), used by its attributes.
+
+
+def for_forecast(loaded, levels: list[float], horizon: int, *, values=None, times=None,
+                 recalibrate: int | None = None) -> tuple[np.ndarray, dict, list[str]]:
+    """Interval half-widths [levels, horizon] in the target's units for a forecast after `values`.
+
+    Args:
+        values: the observed rows [rows, C] up to the forecast origin, to recalibrate on; `times`
+            their timestamps (None, or row numbers, without a time column).
+        recalibrate: origins to recalibrate on (None: `RECENT` when `values` are given, else 0);
+            0: the bundle's fit-time calibration.
+
+    Returns:
+        The half-widths, the calibration used, and notes about it.
+
+    Raises:
+        UsageError: `recalibrate` > 0 without `values`.
+        BundleError: the bundle holds no (valid) calibration and none is asked for from data.
+        DataError: no rows after the training rows to recalibrate on.
+    """
+    from tsfc.errors import DataError
+
+    m = loaded.manifest
+    if recalibrate is None:
+        recalibrate = RECENT if values is not None else 0
+    if recalibrate and values is None:
+        raise UsageError(f"--calibration {recalibrate} recalibrates on data: pass --data CSV, "
+                         "or leave it out for the bundle's own calibration")
+    if recalibrate:
+        times = time_index(times)
+        leads = max(int(m["net"]["block"]), loaded.horizon)
+        calibration = on_rows(loaded.net, loaded.scaler.transform(values), untrained_start(m, times, len(values)),
+                              len(values), leads, "recent", stamper(times), recalibrate, levels)
+        if calibration is None:
+            raise DataError(
+                f"--calibration {recalibrate}: the data have no rows after the model's training rows to "
+                "recalibrate on; pass a CSV that continues past them, or --calibration 0"
+            )
+    else:
+        calibration = stored(loaded)
+    half = widths(calibration, levels, horizon) / loaded.scaler.scale_[0]
+    return half, calibration, notes(calibration, levels, horizon)
+
+
+def stored(loaded) -> dict:
+    """The bundle's fit-time calibration, checked like every manifest field predict uses.
+
+    Raises:
+        BundleError: none (a bundle fitted before intervals), or not valid.
+    """
+    from tsfc.errors import BundleError
+
+    calibration = loaded.manifest.get("calibration")
+    if calibration is None:
+        raise BundleError(
+            f"{loaded.path}: this bundle holds no interval calibration (fitted by a tsfc without intervals); "
+            "fit the model again to get intervals, or pass --data CSV to calibrate on its recent rows"
+        )
+    try:
+        leads = calibration["leads"]
+        origins = np.asarray(calibration["origins"], dtype=np.float64)
+        values = [np.asarray(w, dtype=np.float64) for w in calibration["widths"].values()]
+        ok = (isinstance(leads, int) and leads >= 1 and origins.shape == (leads,) and (origins >= 1).all()
+              and 100 in [float(k) for k in calibration["widths"]]
+              and all(w.shape == (leads,) and np.isfinite(w).all() and (w >= 0).all() for w in values))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        ok = False
+    if not ok:
+        raise BundleError(f"{loaded.path}: the manifest's interval calibration is invalid; fit the model again")
+    return calibration
+
+
+def untrained_start(m: dict, index, rows: int) -> int:
+    """The first of `rows` rows (DatetimeIndex `index`, or None) after the training rows of the
+    bundle whose manifest is `m`: by timestamp, else by position."""
+    split = m["split"]
+    if index is not None and split.get("train_end_time"):
+        import pandas as pd
+
+        return int(index.searchsorted(pd.Timestamp(split["train_end_time"]), side="left"))
+    return min(int(split["train_end"]), rows)
+
+
+def time_index(times):
+    """`times` as a pandas DatetimeIndex; None for none or row numbers."""
+    import pandas as pd
+
+    if times is None or isinstance(times, pd.DatetimeIndex):
+        return times
+    times = np.asarray(times)
+    return pd.DatetimeIndex(times) if np.issubdtype(times.dtype, np.datetime64) else None
+
+
+def stamper(index):
+    """row -> its timestamp in ISO format, or the row number without a time index."""
+    return int if index is None else (lambda row: index[int(row)].isoformat())

@@ -145,8 +145,7 @@ def evaluate(
 def _intervals(loaded, series, origins, actual, predictions, season, train, levels, recalibrate, start, threads):
     """Every method's conformal intervals around its backtest, scored (`calibration.backtest_intervals`)."""
     from tsfc.baselines import forecast_all
-    from tsfc.calibration import backtest_intervals
-    from tsfc.pipeline import stored_calibration, untrained_start
+    from tsfc.calibration import backtest_intervals, stored, untrained_start
 
     target = series.values[:, 0].astype(np.float64)
     horizon = actual.shape[1]
@@ -160,7 +159,7 @@ def _intervals(loaded, series, origins, actual, predictions, season, train, leve
     return backtest_intervals(
         target, origins, actual, predictions, forecast, levels, recent=recalibrate,
         scale=float(loaded.scaler.scale_[0]), first=untrained_start(loaded.manifest, series.index, len(target)),
-        start=start, min_origin=max(loaded.window, season), stored=None if recalibrate else stored_calibration(loaded),
+        start=start, min_origin=max(loaded.window, season), stored=None if recalibrate else stored(loaded),
     )
 
 

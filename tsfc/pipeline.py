@@ -98,7 +98,12 @@ def fit_csv(
 
         validation = compare_on_validation(net, scaler, series.values, split, plan.season)
         manifest = _manifest(series, config, plan, split, scaler, net, result, validation)
-        manifest["calibration"] = _calibrate_on_validation(net, scaler, series, split, max(config.block, plan.horizon))
+        from tsfc.calibration import on_rows, stamper
+
+        manifest["calibration"] = on_rows(  # the interval widths: the network's errors on the validation rows
+            net, scaler.transform(series.values), split.train_end, split.val_end, max(config.block, plan.horizon),
+            "validation", stamper(series.index),
+        )
         tensors = {f"model.{k}": v.detach().cpu().numpy() for k, v in net.state_dict().items()}
         tensors["history"] = series.values[-config.window :]
         from tsfc import bundle
@@ -280,19 +285,6 @@ def _manifest(series, config, plan, split, scaler, net, result, validation) -> d
     }
 
 
-def _calibrate_on_validation(net, scaler, series, split, leads: int) -> dict | None:
-    """The interval calibration stored in the bundle: the network's errors on the validation rows."""
-    from tsfc.calibration import on_rows
-
-    stamp = _stamper(series.index)
-    return on_rows(net, scaler.transform(series.values), split.train_end, split.val_end, leads, "validation", stamp)
-
-
-def _stamper(index):
-    """row -> its timestamp in ISO format, or the row number without a time index."""
-    return int if index is None else (lambda row: index[int(row)].isoformat())
-
-
 @dataclass
 class LoadedBundle:
     """A verified bundle with its network rebuilt on the CPU."""
@@ -466,10 +458,10 @@ def _with_intervals(loaded: LoadedBundle, frame, levels, values, index, recalibr
     """`frame` with the interval columns after the target, and what `Forecast.intervals` says."""
     import pandas as pd
 
-    from tsfc.calibration import bands, interval_columns, summary
+    from tsfc.calibration import bands, for_forecast, interval_columns, summary
 
-    width, calibration, caveats = interval_widths(loaded, levels, len(frame), values=values, times=index,
-                                                  recalibrate=recalibrate)
+    width, calibration, caveats = for_forecast(loaded, levels, len(frame), values=values, times=index,
+                                               recalibrate=recalibrate)
     notes += caveats
     lo, hi = bands(frame.iloc[:, 0].to_numpy(), width, clip_min)  # [L, H] each
     columns = interval_columns(loaded.manifest["target"], levels)
@@ -477,92 +469,6 @@ def _with_intervals(loaded: LoadedBundle, frame, levels, values, index, recalibr
     frame = pd.concat([frame.iloc[:, :1], bounds, frame.iloc[:, 1:]], axis=1)
     plain = [int(level) if float(level).is_integer() else level for level in levels]
     return frame, {"levels": plain, "calibration": summary(calibration)}
-
-
-def interval_widths(loaded: LoadedBundle, levels: list[float], horizon: int, *, values=None, times=None,
-                    recalibrate: int | None = None):
-    """Interval half-widths [levels, horizon] in the target's units for a forecast after `values`.
-
-    Args:
-        values: the observed rows [rows, C] up to the forecast origin, to recalibrate on; `times`
-            their timestamps (None, or row numbers, without a time column).
-        recalibrate: origins to recalibrate on (None: `calibration.RECENT` when `values` are
-            given, else 0); 0: the bundle's fit-time calibration.
-
-    Returns:
-        The half-widths, the calibration used, and notes about it.
-
-    Raises:
-        UsageError: `recalibrate` > 0 without `values`.
-        BundleError: the bundle holds no (valid) calibration and none is asked for from data.
-        DataError: no rows after the training rows to recalibrate on.
-    """
-    from tsfc.calibration import RECENT, notes, on_rows, widths
-
-    m = loaded.manifest
-    if recalibrate is None:
-        recalibrate = RECENT if values is not None else 0
-    if recalibrate and values is None:
-        raise UsageError(f"--calibration {recalibrate} recalibrates on data: pass --data CSV, "
-                         "or leave it out for the bundle's own calibration")
-    if recalibrate:
-        times = _time_index(times)
-        first = untrained_start(m, times, len(values))
-        stamp = _stamper(times)
-        leads = max(int(m["net"]["block"]), loaded.horizon)
-        calibration = on_rows(loaded.net, loaded.scaler.transform(values), first, len(values), leads, "recent",
-                              stamp, recalibrate, levels)
-        if calibration is None:
-            raise DataError(
-                f"--calibration {recalibrate}: the data have no rows after the model's training rows to "
-                "recalibrate on; pass a CSV that continues past them, or --calibration 0"
-            )
-    else:
-        calibration = stored_calibration(loaded)
-    return widths(calibration, levels, horizon) / loaded.scaler.scale_[0], calibration, notes(calibration, levels, horizon)
-
-
-def stored_calibration(loaded: LoadedBundle) -> dict:
-    """The bundle's fit-time calibration, checked like every manifest field predict uses."""
-    calibration = loaded.manifest.get("calibration")
-    if calibration is None:
-        raise BundleError(
-            f"{loaded.path}: this bundle holds no interval calibration (fitted by a tsfc without intervals); "
-            "fit the model again to get intervals, or pass --data CSV to calibrate on its recent rows"
-        )
-    try:
-        leads = calibration["leads"]
-        origins = np.asarray(calibration["origins"], dtype=np.float64)
-        stored = [np.asarray(w, dtype=np.float64) for w in calibration["widths"].values()]
-        keys = [float(k) for k in calibration["widths"]]
-        ok = (isinstance(leads, int) and leads >= 1 and origins.shape == (leads,) and (origins >= 1).all()
-              and 100 in keys and all(w.shape == (leads,) and np.isfinite(w).all() and (w >= 0).all() for w in stored))
-    except (KeyError, TypeError, ValueError, AttributeError):
-        ok = False
-    if not ok:
-        raise BundleError(f"{loaded.path}: the manifest's interval calibration is invalid; fit the model again")
-    return calibration
-
-
-def _time_index(times):
-    """`times` as a pandas DatetimeIndex; None for none or row numbers."""
-    import pandas as pd
-
-    if times is None or isinstance(times, pd.DatetimeIndex):
-        return times
-    times = np.asarray(times)
-    return pd.DatetimeIndex(times) if np.issubdtype(times.dtype, np.datetime64) else None
-
-
-def untrained_start(m: dict, index, rows: int) -> int:
-    """The first of `rows` rows (DatetimeIndex `index`, or None) after the bundle's training rows:
-    by timestamp, else by position."""
-    split = m["split"]
-    if index is not None and split.get("train_end_time"):
-        import pandas as pd
-
-        return int(index.searchsorted(pd.Timestamp(split["train_end_time"]), side="left"))
-    return min(int(split["train_end"]), rows)
 
 
 def _context_from_csv(loaded: LoadedBundle, data, read_options, notes: list[str]):

@@ -239,11 +239,10 @@ def forecast_view(bundle_path, horizon, data, history, as_of, read_options, note
         forecast = np.maximum(forecast, clip_min)
     bands = []
     if levels:
-        from tsfc.calibration import bands as bounds, label
-        from tsfc.pipeline import interval_widths
+        from tsfc.calibration import bands as bounds, for_forecast, label
 
         observed = data is not None or bool(recalibrate)  # recalibrate as predict does: on the data drawn
-        width, _, caveats = interval_widths(
+        width, _, caveats = for_forecast(
             loaded, levels, horizon, values=values[: origin + 1] if observed else None,
             times=times[: origin + 1] if observed else None, recalibrate=recalibrate,
         )
