@@ -299,7 +299,7 @@ def render(results: list[Result], args, seconds: float) -> str:
 def interval_lines(results: list[Result]) -> list[str]:
     """The per-series table of 80 % intervals: coverage (rolling, fixed), width and interval score."""
     lines = [f"## Prediction intervals at {LEVEL} % (`tsfc evaluate --level {LEVEL}`)", ""]
-    header = ["series", "cover % roll/fixed", "width mod/snv", "int. score mod/snv", "MASE mod/snv", "eval s"]
+    header = ["series", "cover % roll/fixed/snv", "width mod/snv", "int. score mod/snv", "MASE mod/snv", "eval s"]
     body = []
     for r in results:
         found = r.intervals.get("rolling")
@@ -311,7 +311,8 @@ def interval_lines(results: list[Result]) -> list[str]:
         level = str(LEVEL)
         body.append([
             r.name,
-            f"{100 * model[level]['coverage']:.1f}/{100 * fixed[level]['coverage']:.1f}",
+            f"{100 * model[level]['coverage']:.1f}/{100 * fixed[level]['coverage']:.1f}/"
+            + ("-" if snaive is None else f"{100 * snaive[level]['coverage']:.1f}"),
             f"{model[level]['width']:.3g}/" + ("-" if snaive is None else f"{snaive[level]['width']:.3g}"),
             f"{model[level]['interval_score']:.3g}/" + ("-" if snaive is None else f"{snaive[level]['interval_score']:.3g}"),
             "/".join("-" if mase_of(r, m) is None else f"{mase_of(r, m):.2f}" for m in ("model", "snaive")),
@@ -321,7 +322,8 @@ def interval_lines(results: list[Result]) -> list[str]:
     lines += [wrap(text) for text in (
         f"cover %: share of actuals inside the model's {LEVEL} % interval over every origin and lead; roll: "
         "recalibrated at every test origin on the 500 latest origins with known actuals (the default), fixed: "
-        "the bundle's fit-time calibration on the validation rows (`--calibration 0`).",
+        "the bundle's fit-time calibration on the validation rows (`--calibration 0`); snv: seasonal naive's "
+        "interval, rolling.",
         "width: mean width of the interval (upper - lower), in the series' units; int. score: the interval "
         "(Winkler) score, width plus 2 / 0.2 times the distance of each actual outside; both rolling. snv: "
         "seasonal naive with intervals by the same conformal procedure on its own errors.",

@@ -265,7 +265,8 @@ def rolling_widths(errors: np.ndarray, first_origin: int, tests: np.ndarray, lev
     out = np.empty((len(tests), len(levels), horizon))
     fewest = recent
     for j in range(horizon):
-        padded = np.concatenate([np.full(recent, np.nan), errors[:, j]])
+        # float32: sorting the pools is most of the work, and 3-5x faster than in float64
+        padded = np.concatenate([np.full(recent, np.nan), errors[:, j]]).astype(np.float32)
         pools = sliding_window_view(padded, recent)  # row e holds errors[e - recent : e]
         end = np.clip(np.asarray(tests) - j - first_origin, 0, n)  # origins o + j <= t - 1
         pool = np.sort(pools[end], axis=1)  # [T, recent], NaN last
