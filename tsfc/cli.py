@@ -433,6 +433,7 @@ def _resolve_format(fmt: str | None, output: Path | None, tty: bool) -> str:
 def info(
     bundle: BundleOpt = Path("model.tsfc"),
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole manifest as JSON.")] = False,
+    series: Annotated[bool, typer.Option("--series", help="Many-series bundle: list every series (id, rows, method, last time).")] = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Show what a bundle holds: columns, frequency, configuration, training summary.
@@ -452,6 +453,13 @@ def info(
             import json
 
             print(json.dumps(manifest, indent=2))
+        elif series:
+            from tsfc.errors import UsageError
+            from tsfc.render import series_lines
+
+            if "panel" not in manifest:
+                raise UsageError("--series needs a bundle of many series (fit with --id-col)")
+            sys.stdout.write(series_lines(manifest))
         else:
             from tsfc.render import print_info
 
@@ -574,6 +582,9 @@ def plot(
         Optional[str], typer.Option("--ylabel", help="Value axis label with units, e.g. \"load (MW)\" (default: the target column).")
     ] = None,
     threads: BacktestThreadsOpt = 0,
+    series_ids: Annotated[
+        Optional[str], typer.Option("--id", metavar="ID[,ID]", help="Many-series bundle: the series to draw, one panel each (default: the first four).", show_default=False)
+    ] = None,
     quiet: QuietOpt = False,
     sep: SepOpt = None,
     decimal: DecimalOpt = ".",
@@ -592,12 +603,13 @@ def plot(
       tsfc plot --data newer.csv --horizon 48 --history 336 -o next-two-days.png
     """
     with _reported():
+        from tsfc.panel import parse_ids
         from tsfc.plotting import plot as draw
 
         result = draw(
             kind, bundle, output, horizon=horizon, data=data, history=history, as_of=as_of,
             leads=_parse_leads(lead), stride=stride, width=width, height=height, dpi=dpi, title=title, ylabel=ylabel,
-            threads=threads,
+            threads=threads, ids=parse_ids(series_ids),
             read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
         )
         _print_notes(result.notes, bundle)

@@ -460,13 +460,44 @@ def info_rows(m: dict) -> list[tuple[str, str]]:
         rows.append(("linear start", f"ridge fit of {start.get('windows')} windows, penalty {start.get('alpha'):.2g}"))
     if m.get("validation"):
         rows.append(("validation", validation_line(m["validation"])))
+    if m.get("panel"):
+        rows += _panel_rows(m)
+    else:
+        rows.append(("split", f"{split.get('rows')} rows: train < {split.get('train_end')}, "
+                              f"validation < {split.get('val_end')}, test after"))
     rows += [
-        ("split", f"{split.get('rows')} rows: train < {split.get('train_end')}, "
-                  f"validation < {split.get('val_end')}, test after"),
         ("source", f"{source.get('path')} (sha256 {str(source.get('sha256'))[:12]}…)"),
     ]
     rows += [("data note", str(n)) for n in source.get("notes") or []]
     return [(k, str(v)) for k, v in rows]
+
+
+def _panel_rows(m: dict) -> list[tuple[str, str]]:
+    """Many series: how many, how long, which are forecast by a baseline, how each was split."""
+    p, split = m["panel"], m.get("split", {})
+    lengths, methods = p.get("lengths") or [0], p.get("methods") or []
+    fallback = [(sid, how) for sid, how in zip(p.get("ids", []), methods) if how != "network"]
+    rows = [("series", f"{len(p.get('ids', []))} series by {', '.join(p.get('id_cols', []))}, "
+                       f"{min(lengths)} to {max(lengths)} rows; {p.get('trained_series')} with training windows")]
+    if fallback:
+        shown = ", ".join(f"{sid} ({how})" for sid, how in fallback[:5])
+        more = f" and {len(fallback) - 5} more" if len(fallback) > 5 else ""
+        rows.append(("fallback", f"{len(fallback)} series shorter than the window use a baseline: {shown}{more}"))
+    fractions = " / ".join(f"{f:g}" for f in split.get("fractions", []))
+    rows.append(("split", f"each series on its own, {fractions}: {split.get('train_rows')} training and "
+                          f"{split.get('val_rows')} validation rows in all, test after"))
+    return rows
+
+
+def series_lines(m: dict) -> str:
+    """`info --series`: one tab-separated line per series: id, rows, method, last timestamp."""
+    p = m.get("panel")
+    if not p:
+        return ""
+    lines = ["id\trows\tmethod\tlast"]
+    lines += [f"{sid}\t{n}\t{how}\t{last}" for sid, n, how, last in
+              zip(p["ids"], p["lengths"], p["methods"], p["last"])]
+    return "\n".join(lines) + "\n"
 
 
 def print_info(m: dict) -> None:
