@@ -61,7 +61,7 @@ def mase(actual: np.ndarray, forecast: np.ndarray, history: np.ndarray, season: 
     return float(np.mean(np.abs(actual - forecast)) / scale) if scale > 0 else float("nan")
 
 
-def accuracy(work: Path, horizon: int = 8, season: int = 4) -> dict:
+def accuracy(work: Path, horizon: int = 8, season: int = 4, seed: int = 0) -> dict:
     source = pd.read_csv(DATA / "tourism.csv")
     ids = ["Region", "State", "Purpose"]
     source["Quarter"] = pd.PeriodIndex(source["Quarter"].str.replace(" ", ""), freq="Q").to_timestamp()
@@ -70,7 +70,7 @@ def accuracy(work: Path, horizon: int = 8, season: int = 4) -> dict:
     test = source.groupby(ids, sort=False).apply(lambda g: g.iloc[-horizon:], include_groups=False).reset_index(level=ids)
     train[[*ids, "Quarter", "Trips"]].to_csv(work / "tourism_train.csv", index=False)
     fit_s, fit_mb, _ = run(["fit", "tourism_train.csv", "--target", "Trips", "--id-col", ",".join(ids),
-                            "--split", "0.85,0.15,0", "--quiet"], work)
+                            "--split", "0.85,0.15,0", "--seed", str(seed), "--quiet"], work)
     _, _, text = run(["predict", "--horizon", str(horizon), "--format", "csv"], work)
     from io import StringIO
 
@@ -163,13 +163,14 @@ def main() -> None:
     parser.add_argument("--part", choices=("accuracy", "scale", "both"), default="both")
     parser.add_argument("--series", type=int, default=10_000)
     parser.add_argument("--rows", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=0, help="accuracy: the fit's --seed")
     parser.add_argument("--loop", type=int, default=20, help="series timed one by one for the loop estimate")
     args = parser.parse_args()
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         if args.part in ("accuracy", "both"):
             (Path(tmp) / "acc").mkdir()
-            results["accuracy"] = accuracy(Path(tmp) / "acc")
+            results["accuracy"] = accuracy(Path(tmp) / "acc", seed=args.seed)
             print(json.dumps(results["accuracy"], indent=2), flush=True)
         if args.part in ("scale", "both"):
             (Path(tmp) / "scale").mkdir()
