@@ -32,7 +32,7 @@ EXIT_SUMMARY = {
     4: "bundle: missing, corrupt, tampered with, incompatible version",
     5: "training failed: loss not finite, out of memory",
     6: "an output cannot be written: permissions, disk full",
-    7: "a quality gate failed (evaluate --fail-if-worse-than)",
+    7: "quality gate: evaluate --fail-if-worse-than, update --fail-if-kept",
     75: "busy: another run holds the bundle (retry, or pass --wait)",
     129: "hung up (SIGHUP)",
     130: "interrupted (Ctrl-C, SIGINT)",
@@ -604,7 +604,7 @@ FIT_OPTIONS = ("model", "window", "block", "season", "hidden", "layers", "dropou
 Override = {name: _fit_override(name) for name in FIT_OPTIONS}
 
 
-@command("Retrain a bundle on newer data; replace it only if the new model wins.")
+@command("Retrain on newer data; keep the new model only if it wins.")
 def update(
     data: Annotated[Path, typer.Option("--data", "-d", metavar="CSV", help="The newer CSV, with the bundle's columns.", show_default=False)],
     bundle: BundleOpt = Path("model.tsfc"),

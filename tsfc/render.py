@@ -123,6 +123,7 @@ class EpochReporter:
         """A run that trains more than once (`update`) starts its next training."""
         if self.progress is not None:
             self.progress.console.print(f"tsfc: {line}")
+            self.progress.update(self.task, description="preparing…")
         elif not self.quiet:
             print(f"tsfc: {line}", file=sys.stderr, flush=True)
 
