@@ -659,7 +659,7 @@ def update(
     """
     from tsfc.signals import StopSignals
 
-    given = {name: value for name, value in locals().items() if name in FIT_OPTIONS and value is not None}
+    given = {name: value for name, value in locals().items() if name in FIT_OPTIONS and value is not None}  # the overrides
     with _reported():
         from tsfc.config import parse_split
 

@@ -124,7 +124,7 @@ def update(
     from tsfc.files import locked
     from tsfc.pipeline import fit_series, load_bundle, write_fitted
 
-    _check_arguments(holdout, margin, keep)
+    _check_arguments(margin, keep)
     started = time.perf_counter()
     say = on_phase or (lambda line: None)
     with locked(bundle_path, wait=wait):
@@ -165,11 +165,9 @@ def update(
     return result
 
 
-def _check_arguments(holdout: int | None, margin: float, keep: int) -> None:
+def _check_arguments(margin: float, keep: int) -> None:
     import math
 
-    if holdout is not None and holdout < 1:
-        raise UsageError(f"--holdout must be >= 1 row, got {holdout}")
     if not (math.isfinite(margin) and margin < 1):
         raise UsageError(f"--margin must be a number below 1 (0.01 = the challenger must be 1 % better), got {margin}")
     if keep < 0:
