@@ -269,3 +269,17 @@ def test_sigterm_during_update_publishes_nothing(work):
     assert proc.returncode == 143, err
     assert out == "" and err.splitlines()[-1].startswith("tsfc: error: ") and "nothing was written" in err
     assert files(work) == before
+
+
+def test_a_many_series_bundle_is_refused_with_exit_2(tmp_path, monkeypatch):
+    import pandas as pd
+
+    monkeypatch.chdir(tmp_path)
+    stamps = pd.date_range("2024-01-01", periods=120, freq="h").strftime("%Y-%m-%d %H:%M:%S")
+    rows = [f"{shop},{stamp},{10 + i % 24 + (5 if shop == 'b' else 0)}" for shop in "ab" for i, stamp in enumerate(stamps)]
+    Path("long.csv").write_text("shop,date,sales\n" + "\n".join(rows) + "\n")
+    assert tsfc("fit", "long.csv", "--target", "sales", "--id-col", "shop", *TINY).exit_code == 0
+    before = sha256(tmp_path / "model.tsfc")
+    done = tsfc("update", "--data", "long.csv")
+    assert done.exit_code == 2 and "retrains one-series bundles; this one holds 2 series" in done.stderr
+    assert sha256(tmp_path / "model.tsfc") == before

@@ -129,6 +129,11 @@ def update(
     say = on_phase or (lambda line: None)
     with locked(bundle_path, wait=wait):
         champion = load_bundle(bundle_path)
+        if champion.panel is not None:
+            raise UsageError(
+                f"{champion.path}: tsfc update retrains one-series bundles; this one holds "
+                f"{len(champion.panel.ids)} series (fitted with --id-col): refit it with tsfc fit"
+            )
         parent_sha256 = bundle.file_sha256(bundle_path)
         series = _read_new_data(champion, data, read_options)
         config, pinned = challenger_config(champion.manifest, overrides or {}, from_scratch)
