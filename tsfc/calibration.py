@@ -63,6 +63,17 @@ def label(level: float) -> str:
     return f"{level:.6f}".rstrip("0").rstrip(".")
 
 
+def one_series_only(levels, clip_min=None) -> None:
+    """Intervals and --clip-min are built for bundles of one series so far.
+
+    Raises:
+        UsageError: `levels` or `clip_min` given (for a many-series bundle).
+    """
+    if levels or clip_min is not None:
+        raise UsageError("--level and --clip-min work on bundles of one series so far, "
+                         "not on a bundle fitted with --id-col")
+
+
 def interval_columns(target: str, levels: list[float]) -> list[str]:
     """`<target>_lo_<level>`, `<target>_hi_<level>` for each level, in that order."""
     return [f"{target}_{side}_{label(level)}" for level in levels for side in ("lo", "hi")]

@@ -19,6 +19,7 @@ from tsfc import __version__
 from tsfc.config import DEVICES, MODELS, NORMS, FitConfig
 from tsfc.errors import EXIT_CODES, TsfcError
 from tsfc.render import EpochReporter, fit_line, log, note, notes_after_reread, say, validation_line
+from tsfc.update import DEFAULT_KEEP, DEFAULT_MARGIN
 
 FIT = FitConfig()  # the defaults every fit option shows
 
@@ -31,7 +32,7 @@ EXIT_SUMMARY = {
     4: "bundle: missing, corrupt, tampered with, incompatible version",
     5: "training failed: loss not finite, out of memory",
     6: "an output cannot be written: permissions, disk full",
-    7: "a quality gate failed (evaluate --fail-if-worse-than)",
+    7: "quality gate: evaluate --fail-if-worse-than, update --fail-if-kept",
     75: "busy: another run holds the bundle (retry, or pass --wait)",
     129: "hung up (SIGHUP)",
     130: "interrupted (Ctrl-C, SIGINT)",
@@ -249,6 +250,9 @@ def fit(
     date_col: Annotated[
         Optional[str], typer.Option("--date-col", metavar="COL", help="Time column (default: detect; 'none' = row order).")
     ] = None,
+    id_col: Annotated[
+        Optional[str], typer.Option("--id-col", metavar="COL[,COL]", help="Many series in one long file: the column(s) naming each series; one global model.", show_default=False)
+    ] = None,
     model: Annotated[Literal[MODELS], typer.Option("--model", "-m", metavar=_choices(MODELS), help="Recurrent cell.")] = FIT.model,
     window: Annotated[int, typer.Option("--window", "-w", help="Look-back length in rows (0 = 1-4 seasons, by the data's length).")] = FIT.window,
     block: Annotated[int, typer.Option("--block", help="Steps the network emits per call; longer horizons roll block by block (0 = the default horizon or half the window).")] = FIT.block,
@@ -289,7 +293,7 @@ def fit(
     Examples:
       tsfc fit ETTh1.csv --target OT
       tsfc fit ETTh1.csv -t OT --features all --model lstm --bundle lstm.tsfc
-      tsfc fit sales.csv -t units --date-col day --split 0.8,0.1,0.1 --quiet
+      tsfc fit tourism.csv -t Trips --id-col Region,State,Purpose --quiet
     """
     from tsfc.config import FitConfig, parse_split
     from tsfc.signals import StopSignals
@@ -304,19 +308,27 @@ def fit(
         feature_arg = _parse_features(features)
         from tsfc.pipeline import fit_csv
 
+        read_notes: list[str] = []
+
         def on_series(series) -> None:
             reporter.loaded(series)
+            read_notes.extend(series.notes)
             for n in series.notes:
                 note(n)
 
+        read_options = _read_options(sep, decimal, thousands, encoding, date_format, skip_rows)
+        hooks = dict(features=feature_arg, date_col=date_col, read_options=read_options, on_series=on_series,
+                     wait=wait, on_note=note)
         with StopSignals() as stop, EpochReporter(quiet=quiet) as reporter:
-            summary = fit_csv(
-                csv, target, config, bundle,
-                features=feature_arg, date_col=date_col,
-                read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
-                on_series=on_series, on_epoch=reporter.update, should_stop=stop.requested, wait=wait,
-                on_note=note, on_batch=reporter.batch,
-            )
+            hooks.update(on_epoch=reporter.update, should_stop=stop.requested, on_batch=reporter.batch)
+            if id_col is None:
+                summary = fit_csv(csv, target, config, bundle, **hooks)
+            else:
+                from tsfc.many import fit as fit_many
+
+                summary = fit_many(csv, target, _parse_id_cols(id_col), config, bundle, **hooks)
+    for n in summary.notes[len(read_notes):]:  # what the fit found beyond the reading notes
+        note(n)
     log(f"wrote {summary.bundle}: {fit_line(summary)}", quiet)
     log(f"validation: {validation_line(summary.validation)}", quiet)
     _warn_if_beaten(summary.validation)
@@ -326,12 +338,22 @@ def _warn_if_beaten(validation: dict) -> None:
     """A caveat (even with --quiet) when a baseline beats the network on the validation rows."""
     from tsfc.verdict import losers
 
-    beaten = losers(validation["mae"])
+    scores = validation["mase"] if (validation.get("mase") or {}).get("model") is not None else validation["mae"]
+    beaten = losers(scores)
     if beaten:
         note(
             f"the network is worse than {' and '.join(beaten)} on the validation rows; check with "
             "`tsfc evaluate`, and try more history, --window, or --features"
         )
+
+
+def _parse_id_cols(text: str) -> list[str]:
+    from tsfc.errors import UsageError
+
+    names = [c.strip() for c in text.split(",") if c.strip()]
+    if not names or len(set(names)) != len(names):
+        raise UsageError(f"--id-col must name one or more different columns, like Region,State; got {text!r}")
+    return names
 
 
 def _parse_features(text: str | None):
@@ -360,6 +382,9 @@ def predict(
         Optional[int], typer.Option("--precision", min=0, max=12, help="Decimals of the numbers written (default: the data's decimals + 2).", show_default=False)
     ] = None,
     all_columns: Annotated[bool, typer.Option("--all-columns", help="Also show the forecast of every input column.")] = False,
+    ids: Annotated[
+        Optional[str], typer.Option("--ids", metavar="ID[,ID]", help="Many-series bundle: forecast only these series (an id's parts joined by '|').", show_default=False)
+    ] = None,
     level: LevelOpt = None,
     calibration: Annotated[
         Optional[int], typer.Option("--calibration", min=0, help="Recalibrate the intervals on the N latest forecast origins of --data (default: 500 with --data, else the bundle's fit-time calibration; 0 = the bundle's).", show_default=False)
@@ -381,33 +406,36 @@ def predict(
     Examples:
       tsfc predict --horizon 12
       tsfc predict --data newer.csv --horizon 24 --output forecast.csv
-      tsfc predict --all-columns --format json | jq .forecast
+      tsfc predict --ids "Sydney|New South Wales|Holiday" --format json
       tsfc predict --horizon 24 --level 80,95 --data newer.csv --clip-min 0
     """
     from tsfc import render
 
     with _reported():
         kind = _resolve_format(fmt, output, sys.stdout.isatty())
-        from tsfc.pipeline import predict as run_predict
+        from tsfc.many import predict as run_predict
+        from tsfc.panel import parse_ids
 
         result = run_predict(
-            bundle, horizon, data=data, all_columns=all_columns,
+            bundle, horizon, data=data, all_columns=all_columns, ids=parse_ids(ids),
             read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
             levels=_levels(level, calibration), recalibrate=calibration, clip_min=clip_min,
         )
-        decimals = render.forecast_decimals(result.frame, result.history, precision)
+        decimals = render.forecast_decimals(result.frame[render.value_columns(result)], result.history, precision)
+        as_text = render.long_forecast_text if result.id_cols else (
+            lambda r, k, d: render.forecast_text(r.frame, k, d, r.intervals))
         if output is not None:
             from tsfc.files import write_bytes
 
-            text = render.forecast_text(result.frame, kind, decimals, result.intervals)
-            write_bytes(output, text.encode(), flag="--output")
+            write_bytes(output, as_text(result, kind, decimals).encode(), flag="--output")
             say(f"wrote {output.absolute()}", quiet)
         elif kind == "table":
             from rich.console import Console
 
-            Console().print(render.forecast_table(result.frame, decimals))
+            table = render.long_forecast_table(result, decimals) if result.id_cols else render.forecast_table(result.frame, decimals)
+            Console().print(table)
         else:
-            sys.stdout.write(render.forecast_text(result.frame, kind, decimals, result.intervals))
+            sys.stdout.write(as_text(result, kind, decimals))
             sys.stdout.flush()
         if result.intervals is not None:
             from tsfc.calibration import describe
@@ -438,6 +466,7 @@ def _resolve_format(fmt: str | None, output: Path | None, tty: bool) -> str:
 def info(
     bundle: BundleOpt = Path("model.tsfc"),
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole manifest as JSON.")] = False,
+    series: Annotated[bool, typer.Option("--series", help="Many-series bundle: list every series (id, rows, method, last time).")] = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Show what a bundle holds: columns, frequency, configuration, training summary.
@@ -457,6 +486,13 @@ def info(
             import json
 
             print(json.dumps(manifest, indent=2))
+        elif series:
+            from tsfc.errors import UsageError
+            from tsfc.render import series_lines
+
+            if "panel" not in manifest:
+                raise UsageError("--series needs a bundle of many series (fit with --id-col)")
+            sys.stdout.write(series_lines(manifest))
         else:
             from tsfc.render import print_info
 
@@ -481,6 +517,7 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report, every metric and lead, as one JSON document.")] = False,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Also write the JSON report to this file.", show_default=False)] = None,
     threads: BacktestThreadsOpt = 0,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Many-series bundle: processes scoring the series' baselines.")] = 1,
     level: LevelOpt = None,
     calibration: Annotated[
         Optional[int], typer.Option("--calibration", min=0, help="Recalibrate the intervals at every test origin on the N latest origins with known actuals (default 500; 0 = the bundle's fit-time calibration, fixed).", show_default=False)
@@ -509,10 +546,11 @@ def evaluate(
     """
     with _reported():
         from tsfc.calibration import RECENT
-        from tsfc.evaluation import check_gate, evaluate as run_evaluate
+        from tsfc.evaluation import check_gate
+        from tsfc.many import evaluate as run_evaluate
 
         result = run_evaluate(
-            bundle, horizon, data=csv, stride=stride, season=season, threads=threads,
+            bundle, horizon, data=csv, stride=stride, season=season, threads=threads, jobs=jobs,
             read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
             levels=_levels(level, calibration), recalibrate=RECENT if calibration is None else calibration,
         )
@@ -584,6 +622,9 @@ def plot(
         Optional[str], typer.Option("--ylabel", help="Value axis label with units, e.g. \"load (MW)\" (default: the target column).")
     ] = None,
     threads: BacktestThreadsOpt = 0,
+    series_ids: Annotated[
+        Optional[str], typer.Option("--id", metavar="ID[,ID]", help="Many-series bundle: the series to draw, one panel each (default: the first four).", show_default=False)
+    ] = None,
     level: LevelOpt = None,
     calibration: Annotated[
         Optional[int], typer.Option("--calibration", min=0, help="Recalibrate the intervals on the N latest origins (default: as predict and evaluate; 0 = the bundle's fit-time calibration).", show_default=False)
@@ -608,12 +649,13 @@ def plot(
       tsfc plot --level 80,95 --clip-min 0
     """
     with _reported():
+        from tsfc.panel import parse_ids
         from tsfc.plotting import plot as draw
 
         result = draw(
             kind, bundle, output, horizon=horizon, data=data, history=history, as_of=as_of,
             leads=_parse_leads(lead), stride=stride, width=width, height=height, dpi=dpi, title=title, ylabel=ylabel,
-            threads=threads,
+            threads=threads, ids=parse_ids(series_ids),
             read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
             levels=_levels(level, calibration), recalibrate=calibration, clip_min=clip_min,
         )
@@ -630,6 +672,107 @@ def _parse_leads(text: str | None) -> list[int] | None:
         from tsfc.errors import UsageError
 
         raise UsageError(f"--lead must be a comma list of steps such as 1,24, got {text!r}") from None
+
+
+# ---------------------------------------------------------------- update
+
+def _fit_override(name: str):
+    """fit's option `name`, its flags and help, for `update`: default None, i.e. the bundle's value."""
+    import typing
+
+    kind, info = typing.get_args(typing.get_type_hints(fit, include_extras=True)[name])[:2]
+    flags = (info.default, *info.param_decls)  # typer.Option("--model", "-m") stores "--model" as the default
+    return Annotated[Optional[kind], typer.Option(*flags, metavar=info.metavar, help=info.help, show_default=False)]
+
+
+# Every option of `fit` that decides what is trained; `update` takes each, as `Override[name]`.
+FIT_OPTIONS = ("model", "window", "block", "season", "hidden", "layers", "dropout", "epochs", "batch_size", "lr",
+               "weight_decay", "patience", "split", "norm", "highway", "seed", "device", "max_windows")
+Override = {name: _fit_override(name) for name in FIT_OPTIONS}
+
+
+@command("Retrain on newer data; keep the new model only if it wins.")
+def update(
+    data: Annotated[Path, typer.Option("--data", "-d", metavar="CSV", help="The newer CSV, with the bundle's columns.", show_default=False)],
+    bundle: BundleOpt = Path("model.tsfc"),
+    holdout: Annotated[Optional[int], typer.Option("--holdout", help="Rows held out at the end to compare the models (default: 2 x the bundle's horizon - 1, a horizon of origins).", show_default=False)] = None,
+    from_scratch: Annotated[bool, typer.Option("--from-scratch", help="Train the challenger from scratch, not from the bundle's weights.")] = False,
+    margin: Annotated[float, typer.Option("--margin", help="Replace only if the challenger's MASE < the bundle's x (1 - margin).")] = DEFAULT_MARGIN,
+    keep: Annotated[int, typer.Option("--keep", help="Earlier bundles kept when replacing: PATH.prev, PATH.prev2, ...")] = DEFAULT_KEEP,
+    no_refit: Annotated[bool, typer.Option("--no-refit", help="Write the challenger as tested, without refitting it on every row.")] = False,
+    fail_if_kept: Annotated[bool, typer.Option("--fail-if-kept", help="Exit 7 when the bundle is kept.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print both scores and the decision as JSON.")] = False,
+    threads: Annotated[int, typer.Option("--threads", help=ThreadsHelp.format(
+        what="torch threads for training, backtest workers", auto="as fit and evaluate"))] = 0,
+    wait: Annotated[bool, typer.Option("--wait", help="Wait for another run writing the same bundle.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress; only the result, caveats and errors.")] = False,
+    sep: SepOpt = None,
+    decimal: DecimalOpt = ".",
+    thousands: ThousandsOpt = None,
+    encoding: EncodingOpt = None,
+    date_format: DateFormatOpt = None,
+    skip_rows: SkipRowsOpt = 0,
+    model: Override["model"] = None,
+    window: Override["window"] = None,
+    block: Override["block"] = None,
+    season: Override["season"] = None,
+    hidden: Override["hidden"] = None,
+    layers: Override["layers"] = None,
+    dropout: Override["dropout"] = None,
+    epochs: Override["epochs"] = None,
+    batch_size: Override["batch_size"] = None,
+    lr: Override["lr"] = None,
+    weight_decay: Override["weight_decay"] = None,
+    patience: Override["patience"] = None,
+    split: Override["split"] = None,
+    norm: Override["norm"] = None,
+    highway: Override["highway"] = None,
+    seed: Override["seed"] = None,
+    device: Override["device"] = None,
+    max_windows: Override["max_windows"] = None,
+) -> None:
+    """Train a challenger on newer data and replace the bundle only if it forecasts better.
+
+    The challenger is trained on CSV minus its last --holdout rows, with the bundle's options
+    (any fit option given wins), starting from the bundle's weights. Both are backtested from
+    the same held-out rows; the challenger replaces the bundle, refitted on every row, only if
+    its MASE beats the bundle's by --margin. The bundle replaced is kept as PATH.prev. Either
+    way one line says what happened, and the exit code is 0 (7 with --fail-if-kept when kept).
+
+    Examples:
+      tsfc update --data latest.csv
+      tsfc update -d latest.csv -b /var/lib/tsfc/load.tsfc --keep 4 --wait -q
+      tsfc update --data latest.csv --from-scratch --epochs 50 --json
+    """
+    from tsfc.signals import StopSignals
+
+    given = {name: value for name, value in locals().items() if name in FIT_OPTIONS and value is not None}  # the overrides
+    with _reported():
+        from tsfc.config import parse_split
+
+        if "split" in given:
+            given["split"] = parse_split(given["split"])
+        from tsfc.update import update as run_update
+
+        with StopSignals() as stop, EpochReporter(quiet=quiet) as reporter:
+            result = run_update(
+                bundle, data, holdout=holdout, overrides=given, from_scratch=from_scratch, margin=margin,
+                keep=keep, refit=not no_refit, threads=threads, wait=wait,
+                read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
+                on_phase=reporter.phase, on_epoch=reporter.update, on_batch=reporter.batch,
+                on_note=note, should_stop=stop.requested,
+            )
+        _print_notes(result.notes, bundle)
+        if as_json:
+            import json
+
+            print(json.dumps(result.to_dict(), indent=2))
+        else:
+            print(result.line())
+        if fail_if_kept and not result.replaced:
+            from tsfc.errors import QualityGateError
+
+            raise QualityGateError(f"{result.line()} (--fail-if-kept)")
 
 
 # ---------------------------------------------------------------- usage errors

@@ -255,6 +255,17 @@ def parse_parts(file, frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     return times
 
 
+def check_parsed(file, raw: pd.Series | None, times: pd.Series, label: str) -> None:
+    """Raise naming the first row whose time could not be read (`raw`: the cells, or None for parts)."""
+    bad = times.isna().to_numpy()
+    if bad.any():
+        row = int(np.argmax(bad))
+        value = raw.iloc[row] if raw is not None else None
+        problem = "empty timestamp" if pd.isna(value) else f"{value!r} is not a timestamp"
+        raise _fail(file, f"column {label!r} row {row + 1}: {problem}",
+                    "pass --date-format (e.g. '%d/%m/%Y %H:%M') or --date-col")
+
+
 def order_times(file, raw: pd.Series | None, times: pd.Series, label: str, notes: list[str]):
     """Check every row has a time, sort, reject duplicates.
 
@@ -265,13 +276,7 @@ def order_times(file, raw: pd.Series | None, times: pd.Series, label: str, notes
     Returns:
         (index, order): the sorted ``DatetimeIndex`` and the row order that sorts.
     """
-    bad = times.isna().to_numpy()
-    if bad.any():
-        row = int(np.argmax(bad))
-        value = raw.iloc[row] if raw is not None else None
-        problem = "empty timestamp" if pd.isna(value) else f"{value!r} is not a timestamp"
-        raise _fail(file, f"column {label!r} row {row + 1}: {problem}",
-                    "pass --date-format (e.g. '%d/%m/%Y %H:%M') or --date-col")
+    check_parsed(file, raw, times, label)
     order = np.argsort(times.to_numpy(), kind="stable")
     moved = int((order != np.arange(len(order))).sum())
     if moved:
