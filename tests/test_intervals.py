@@ -232,3 +232,17 @@ def test_plot_shades_bands_and_marks_the_actuals_outside(work):
         done = tsfc("plot", "--kind", kind, "--level", "80,95", "--output", f"{kind}.png", "--threads", "1")
         assert done.exit_code == 0, done.stderr
         assert (work / f"{kind}.png").stat().st_size > 10_000
+
+
+def test_a_many_series_bundle_refuses_level_for_now(tmp_path, monkeypatch):
+    from conftest import TINY_ARGS
+    from test_many import write_long
+
+    monkeypatch.chdir(tmp_path)
+    write_long(tmp_path / "long.csv")
+    done = tsfc("fit", "long.csv", "--target", "sales", "--id-col", "store,item", "--bundle", "many.tsfc", *TINY_ARGS)
+    assert done.exit_code == 0, done.stderr
+    for args in (["predict", "--level", "80"], ["evaluate", "--level", "80"], ["predict", "--clip-min", "0"],
+                 ["plot", "--level", "80"]):
+        one_line_error(tsfc(*args, "--bundle", "many.tsfc"), 2, "bundles of one series so far")
+    assert tsfc("predict", "--bundle", "many.tsfc").exit_code == 0
