@@ -405,9 +405,8 @@ def predict(
 
     Examples:
       tsfc predict --horizon 12
-      tsfc predict --data newer.csv --horizon 24 --output forecast.csv
+      tsfc predict --data newer.csv --horizon 24 --level 80,95 -o forecast.csv
       tsfc predict --ids "Sydney|New South Wales|Holiday" --format json
-      tsfc predict --horizon 24 --level 80,95 --data newer.csv --clip-min 0
     """
     from tsfc import render
 
@@ -539,10 +538,9 @@ def evaluate(
     data standardized with the training mean and std.
 
     Examples:
-      tsfc evaluate
+      tsfc evaluate --level 80,95
       tsfc evaluate newer.csv --horizon 24 --stride 6 --json --output report.json
       tsfc evaluate --fail-if-worse-than seasonal_naive --quiet
-      tsfc evaluate --level 80,95 --calibration 500
     """
     with _reported():
         from tsfc.calibration import RECENT
@@ -643,10 +641,9 @@ def plot(
     Prints the path written. The image is replaced atomically; no display is needed.
 
     Examples:
-      tsfc plot
+      tsfc plot --level 80,95
       tsfc plot --kind backtest --horizon 24 --output backtest.svg
       tsfc plot --data newer.csv --horizon 48 --history 336 -o next-two-days.png
-      tsfc plot --level 80,95 --clip-min 0
     """
     with _reported():
         from tsfc.panel import parse_ids

@@ -473,7 +473,7 @@ def backtest_view(evaluation, model: str, leads: list[int] | None, shown: int | 
         keep = rows[:, lead - 1] >= start
         by_lead[lead] = (x[rows[keep, lead - 1]], predicted[keep, lead - 1])
     bands, outside = {}, {}
-    report = evaluation.intervals
+    report = getattr(evaluation, "intervals", None)
     for lead in leads if report is not None else []:
         keep = rows[:, lead - 1] >= start
         bands[lead] = [(name, lo[keep, lead - 1], hi[keep, lead - 1]) for name, (lo, hi) in report.bands.items()]
