@@ -51,7 +51,7 @@ SESSIONS: dict[str, tuple[list[str], list[str]]] = {
     "evaluate": (["tsfc fit sample_data/energy_hourly.csv --target OT --epochs 3 --quiet"], ["tsfc evaluate"]),
     "evaluate-piped": ([], ["tsfc evaluate | cat"]),
     "predict-intervals": ([], ["tsfc predict --horizon 6 --level 80,95"]),
-    "evaluate-intervals": ([], ["tsfc evaluate --level 80,95 | tail -10"]),
+    "evaluate-intervals": ([], ["tsfc evaluate --level 80,95 | tail -11"]),
 }
 BLOCK = re.compile(r"(<!-- output: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- /output -->)", re.DOTALL)
 ESCAPES = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")

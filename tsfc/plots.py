@@ -17,7 +17,7 @@ FORMATS = ("png", "svg", "pdf")
 HISTORY = "#1f3b73"  # observed values: dark blue
 FORECAST = "#e8710a"  # the model's forecast: orange (distinct for colour-blind readers too)
 LEAD_COLOURS = ("#e8710a", "#0f9d58", "#a142f4", "#d93025", "#12b5cb")
-OUTSIDE = "#d93025"  # actuals outside their interval: red crosses
+OUTSIDE = "#a50021"  # actuals outside their interval: dark red crosses
 BASELINE_STYLES = {"naive": ":", "seasonal_naive": "--", "linear": "-."}
 HOUR_STEPS = (1, 2, 3, 4, 6, 12, 24)  # hours between date ticks, aligned on midnight
 TICKS_PER_INCH = 1.7  # "Mon 25" and "12:00" labels stay apart at the default font size
@@ -229,8 +229,8 @@ def backtest_figure(view, width: float, height: float, dpi: float):
         if lead in view.outside:
             when, value = view.outside[lead]
             widest = view.bands[lead][-1][0]
-            top.plot(when, value, linestyle="none", marker="x", markersize=5, color=OUTSIDE, zorder=4,
-                     label=f"outside {widest} %: {len(value)} of {len(times)}")
+            top.plot(when, value, linestyle="none", marker="x", markersize=7, markeredgewidth=2, color=OUTSIDE,
+                     zorder=4, label=f"outside {widest} %: {len(value)} of {len(times)}")
     top.set_ylabel(view.ylabel)
     _title(fig, top, view.title)
     top.margins(x=0.01)
