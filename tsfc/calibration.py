@@ -79,9 +79,9 @@ def interval_columns(target: str, levels: list[float]) -> list[str]:
     return [f"{target}_{side}_{label(level)}" for level in levels for side in ("lo", "hi")]
 
 
-def rank(n: int, level: float) -> int:
-    """The finite-sample conformal rank ceil((n + 1) level / 100) (may exceed n)."""
-    return math.ceil(round((n + 1) * level / 100, 9))  # round: 0.1-steps are inexact in binary
+def rank(n, level: float):
+    """The finite-sample conformal rank ceil((n + 1) level / 100) (may exceed n), of an int or an int array."""
+    return np.ceil(np.round((np.asarray(n) + 1) * level / 100, 9)).astype(int)  # round: 0.1-steps are inexact
 
 
 def needed(level: float) -> int:
@@ -168,7 +168,7 @@ def calibrate(errors: np.ndarray, source: str, rows=(None, None), levels=()) -> 
     ordered = np.sort(errors[:, :leads], axis=0)  # NaN last
     widths = {}
     for level in sorted(set(GRID) | set(levels)):
-        k = np.minimum([rank(int(n), level) for n in counts], counts)
+        k = np.minimum(rank(counts, level), counts)
         widths[label(level)] = np.maximum.accumulate(ordered[k - 1, np.arange(leads)]).tolist()
     return {
         "method": "conformal",
@@ -284,7 +284,7 @@ def rolling_widths(errors: np.ndarray, first_origin: int, tests: np.ndarray, lev
         counts = np.sum(~np.isnan(pool), axis=1)
         fewest = min(fewest, int(counts.min()))
         for i, level in enumerate(levels):
-            k = np.minimum(np.ceil(np.round((counts + 1) * level / 100, 9)).astype(int), counts)
+            k = np.minimum(rank(counts, level), counts)
             out[:, i, j] = np.where(counts > 0, pool[np.arange(len(tests)), np.maximum(k, 1) - 1], np.nan)
     return np.maximum.accumulate(out, axis=2), fewest
 
