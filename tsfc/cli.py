@@ -27,7 +27,7 @@ EXIT_SUMMARY = {
     0: "success (caveats are `tsfc: note:` lines on stderr)",
     1: "internal error: please report it (--debug shows the traceback)",
     2: "usage: unknown option, bad option value",
-    3: "input data: unreadable CSV, missing or non-numeric column, too few rows",
+    3: "input data: unreadable, missing column, stale feed (--max-age), --strict",
     4: "bundle: missing, corrupt, tampered with, incompatible version",
     5: "training failed: loss not finite, out of memory",
     6: "an output cannot be written: permissions, disk full",
@@ -156,6 +156,18 @@ ThousandsOpt = Annotated[Optional[str], typer.Option("--thousands", help="Thousa
 EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="Text encoding (default: UTF-8 or UTF-16 by BOM).", rich_help_panel="CSV dialect")]
 DateFormatOpt = Annotated[Optional[str], typer.Option("--date-format", help="strftime format of the time column, e.g. %d/%m/%Y %H:%M.", rich_help_panel="CSV dialect")]
 SkipRowsOpt = Annotated[int, typer.Option("--skip-rows", min=0, help="Lines to skip before the header.", rich_help_panel="CSV dialect")]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Exit 3 on any data-contract note (a gap, values far outside the training range).")]
+MaxAgeOpt = Annotated[
+    Optional[str],
+    typer.Option("--max-age", metavar="AGE", help="Exit 3 if the data's last timestamp is older than this, e.g. 2d, 36h, 90min (now: $TSFC_NOW or the clock).", show_default=False),
+]
+
+
+def _checks(strict: bool, max_age: str | None):
+    """The data-contract checks of --strict and --max-age (`tsfc.contract`)."""
+    from tsfc.contract import Checks
+
+    return Checks.from_options(strict, max_age)
 
 
 def _read_options(sep, decimal, thousands, encoding, date_format, skip_rows):
@@ -340,6 +352,8 @@ def predict(
         Optional[int], typer.Option("--precision", min=0, max=12, help="Decimals of the numbers written (default: the data's decimals + 2).", show_default=False)
     ] = None,
     all_columns: Annotated[bool, typer.Option("--all-columns", help="Also show the forecast of every input column.")] = False,
+    strict: StrictOpt = False,
+    max_age: MaxAgeOpt = None,
     quiet: QuietOpt = False,
     sep: SepOpt = None,
     decimal: DecimalOpt = ".",
@@ -356,7 +370,7 @@ def predict(
     Examples:
       tsfc predict --horizon 12
       tsfc predict --data newer.csv --horizon 24 --output forecast.csv
-      tsfc predict --all-columns --format json | jq .forecast
+      tsfc predict --data feed.csv --max-age 2d --strict -o forecast.csv
     """
     from tsfc import render
 
@@ -367,6 +381,7 @@ def predict(
         result = run_predict(
             bundle, horizon, data=data, all_columns=all_columns,
             read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
+            checks=_checks(strict, max_age),
         )
         decimals = render.forecast_decimals(result.frame, result.history, precision)
         if output is not None:
@@ -431,6 +446,52 @@ def info(
             print_info(manifest)
 
 
+@command("Profile a CSV without training and suggest the fit command.")
+def doctor(
+    csv: Annotated[Path, typer.Argument(metavar="CSV", help="CSV file to profile.", show_default=False)],
+    target: Annotated[
+        Optional[str], typer.Option("--target", "-t", metavar="COL", help="Column to forecast (default: the first numeric one).", show_default=False)
+    ] = None,
+    date_col: Annotated[
+        Optional[str], typer.Option("--date-col", metavar="COL", help="Time column (default: detect; 'none' = row order).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON document.")] = False,
+    quiet: QuietOpt = False,
+    sep: SepOpt = None,
+    decimal: DecimalOpt = ".",
+    thousands: ThousandsOpt = None,
+    encoding: EncodingOpt = None,
+    date_format: DateFormatOpt = None,
+    skip_rows: SkipRowsOpt = 0,
+) -> None:
+    """Profile CSV without training: dialect, time column, frequency, gaps, duplicates, missing
+    values, column statistics, seasonality, the columns that tell many series apart, and the
+    `tsfc fit` command to run, with what fit would choose.
+
+    It reads the file as `tsfc fit` does; what would stop fit is listed under "fit would stop".
+
+    Examples:
+      tsfc doctor sales.csv
+      tsfc doctor ETTh1.csv --target OT
+      tsfc doctor tourism.csv --json | jq .suggestion.command
+    """
+    with _reported():
+        from tsfc.doctor import diagnose
+
+        report = diagnose(
+            csv, target=target, date_col=date_col,
+            options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
+        )
+        if as_json:
+            import json
+
+            print(json.dumps(report.to_dict(), indent=2))
+        else:
+            from tsfc.render import print_doctor
+
+            print_doctor(report)
+
+
 BASELINES = ("naive", "seasonal_naive", "linear")
 
 
@@ -450,6 +511,8 @@ def evaluate(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Also write the JSON report to this file.", show_default=False)] = None,
     threads: BacktestThreadsOpt = 0,
     bundle: BundleOpt = Path("model.tsfc"),
+    strict: StrictOpt = False,
+    max_age: MaxAgeOpt = None,
     quiet: QuietOpt = False,
     sep: SepOpt = None,
     decimal: DecimalOpt = ".",
@@ -476,6 +539,7 @@ def evaluate(
         result = run_evaluate(
             bundle, horizon, data=csv, stride=stride, season=season, threads=threads,
             read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
+            checks=_checks(strict, max_age),
         )
         _print_notes(result.notes, bundle)
         _report_evaluation(result, as_json, output, quiet)

@@ -20,7 +20,8 @@ EXIT_CODES = {
     EXIT_OK: "success",
     EXIT_INTERNAL: "unexpected internal error (please report it; --debug shows the traceback)",
     EXIT_USAGE: "command-line usage: unknown option, bad option value",
-    EXIT_DATA: "input data problem: unreadable CSV, missing or non-numeric column, too few rows",
+    EXIT_DATA: ("input data problem: unreadable CSV, missing or non-numeric column, too few rows, "
+                "a stale feed (--max-age), a data-contract note under --strict"),
     EXIT_BUNDLE: "bundle problem: missing, corrupt, tampered with, or from an incompatible version",
     EXIT_TRAINING: "training failed: loss not finite, out of memory",
     EXIT_OUTPUT: "an output cannot be written: permissions, disk full",

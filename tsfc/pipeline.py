@@ -229,6 +229,7 @@ def _manifest(series, config, plan, split, scaler, net, result, validation) -> d
     def stamp(row: int):
         return None if index is None or row >= len(index) else index[row].isoformat()
 
+    from tsfc.contract import record
     from tsfc.metrics import seasonal_naive_mae
 
     train_vals = series.values[: split.train_end].astype(np.float64)
@@ -262,6 +263,7 @@ def _manifest(series, config, plan, split, scaler, net, result, validation) -> d
             "val_end_time": stamp(split.val_end),
         },
         "source": {"path": str(series.path), "sha256": series.sha256, "rows": split.rows, "notes": list(series.notes)},
+        "contract": record(series, split.train_end),
         "training": {
             "device": result.device,
             "seconds": round(result.seconds, 3),
@@ -395,12 +397,16 @@ def predict(
     data: str | Path | None = None,
     read_options=None,
     all_columns: bool = False,
+    checks=None,
 ) -> Forecast:
     """Forecast `horizon` steps (default: the bundle's) after the end of its data, or of `data`.
 
+    `checks` (a `contract.Checks`): how strictly `data` are checked against the bundle's
+    contract; its `max_age` applies to the bundle's own data when `data` is None.
+
     Raises:
         UsageError: `horizon` < 1.
-        BundleError, DataError.
+        BundleError, DataError (also a stale feed, or a contract note under --strict).
     """
     if horizon is not None and horizon < 1:
         raise UsageError(f"--horizon must be >= 1, got {horizon}")
@@ -409,18 +415,21 @@ def predict(
     horizon = horizon or loaded.horizon
     notes: list[str] = []
     if data is not None:
-        context, last, freq = _context_from_csv(loaded, data, read_options, notes)
+        context, last, freq = _context_from_csv(loaded, data, read_options, notes, checks)
     else:
+        from tsfc.contract import check_age
+
         context, freq = loaded.history, m["freq"]
         last = m["last_timestamp"]
+        check_age(last, checks, (m.get("contract") or {}).get("utc", False), f"the data of {loaded.path}")
     values = forecast_from(loaded, context, horizon)
     notes += _range_notes(loaded, values)
     frame = _frame(m, values, last, freq, horizon, all_columns)
     return Forecast(frame, notes, loaded.history)
 
 
-def _context_from_csv(loaded: LoadedBundle, data, read_options, notes: list[str]):
-    series = load_like_bundle(loaded.manifest, data, read_options)
+def _context_from_csv(loaded: LoadedBundle, data, read_options, notes: list[str], checks=None):
+    series = load_like_bundle(loaded.manifest, data, read_options, checks)
     notes += series.notes
     if len(series.values) < loaded.window:
         raise DataError(
@@ -478,16 +487,24 @@ def describe(bundle_path: str | Path) -> dict:
     return manifest
 
 
-def load_like_bundle(m: dict, path, read_options):
-    """`path` read with the columns, time column and frequency of the bundle whose manifest is `m`.
+def load_like_bundle(m: dict, path, read_options, checks=None):
+    """`path` read with the columns, time column and frequency of the bundle whose manifest is `m`,
+    and checked against its data contract (`tsfc.contract`): the contract's notes join the
+    series' notes.
+
+    Args:
+        checks: a `contract.Checks` (--strict, --max-age); None: notes only.
 
     Raises:
-        DataError: as `load_csv`; a file without the bundle's columns says which it lacks.
+        DataError: as `load_csv`; a file without the bundle's columns says which it lacks (and
+            guesses renames); a stale feed, or a contract note under --strict.
+        UsageError: --max-age for data without timestamps.
     """
+    from tsfc.contract import check_series, columns_error
     from tsfc.data import column_names, load_csv
 
     try:
-        return load_csv(
+        series = load_csv(
             path, m["target"], features=m["columns"][1:], date_col=m["date_col"] or "none",
             options=read_options, freq=m["freq"],
         )
@@ -496,12 +513,9 @@ def load_like_bundle(m: dict, path, read_options):
             names = column_names(path, read_options)
         except DataError:
             raise exc from None
-        time_cols = [] if not m["date_col"] else m["date_col"].split(",")
-        expected = [*time_cols, *m["columns"]]
-        missing = [c for c in expected if c not in names]
-        if not missing:
+        mismatch = columns_error(m, path, names)
+        if mismatch is None:
             raise
-        raise DataError(
-            f"{Path(path).expanduser().resolve()}: does not match the bundle, which expects the columns "
-            f"{', '.join(expected)}; missing: {', '.join(missing)}"
-        ) from None
+        raise mismatch from None
+    series.notes += check_series(m, series, checks)
+    return series

@@ -396,12 +396,25 @@ def info_rows(m: dict) -> list[tuple[str, str]]:
         ("source", f"{source.get('path')} (sha256 {str(source.get('sha256'))[:12]}…)"),
     ]
     rows += [("data note", str(n)) for n in source.get("notes") or []]
+    rows.append(("contract", contract_words(m.get("contract"))))
     return [(k, str(v)) for k, v in rows]
+
+
+def contract_words(contract: dict | None) -> str:
+    """What the bundle's data contract checks (`tsfc.contract`), or that it has none."""
+    if not contract:
+        return "none (fitted by an older tsfc): new data are checked for columns and frequency only"
+    ranges = ", ".join(f"{name} {s['min']:.4g} to {s['max']:.4g}" for name, s in contract["columns"].items())
+    return f"{len(contract['header'])} columns in the header; training range {ranges}"
 
 
 def print_info(m: dict) -> None:
     """A two-column Rich table on a terminal, else plain `key: value` lines."""
-    rows = info_rows(m)
+    print_rows(info_rows(m))
+
+
+def print_rows(rows: list[tuple[str, str]]) -> None:
+    """(key, value) rows: a two-column Rich table on a terminal, else plain `key: value` lines."""
     if not sys.stdout.isatty():
         sys.stdout.write("".join(f"{k}: {v}\n" for k, v in rows))
         return
@@ -415,3 +428,113 @@ def print_info(m: dict) -> None:
     for k, v in rows:
         table.add_row(k, Text(v))
     Console().print(table)
+
+
+# ---------------------------------------------------------------- doctor
+
+def doctor_rows(report) -> list[tuple[str, str]]:
+    """The findings of `tsfc doctor` as (key, value) lines in words."""
+    from tsfc.doctor import strength_word
+
+    thousands = f", thousands {report.thousands!r}" if report.thousands else ""
+    rows = [
+        ("file", report.path),
+        ("read as", f"{report.encoding}, separator {report.separator!r}, decimal {report.decimal!r}{thousands}"),
+        ("rows", f"{report.rows} data rows, {len(report.columns)} columns"),
+    ]
+    time, series = report.time, report.series
+    if time is None:
+        rows.append(("time", "no time column found: row order (pass --date-col to name one)"))
+    else:
+        clock = " UTC" if time["utc"] else ""
+        rows.append(("time", f"{time['column']}, {frequency_words(time['frequency'])}"
+                             f"{' (' + time['frequency'] + ')' if time['frequency'] else ''}, "
+                             f"{time['first'].replace('T', ' ')} to {time['last'].replace('T', ' ')}{clock} "
+                             f"({time['span']})"))
+        rows.append(("gaps", _gap_words(time, series)))
+        rows.append(("order", "sorted" if time["sorted"] else "not in time order (fit sorts the rows)"))
+        rows.append(("duplicates", _duplicate_words(time, series)))
+    if series["ids"]:
+        length = (f"{series['rows_min']} rows each" if series["rows_min"] == series["rows_max"]
+                  else f"{series['rows_min']} to {series['rows_max']} rows")
+        rows.append(("series", f"{series['count']} series ({', '.join(series['ids'])}), {length}"))
+    missing = [f"{c['name']} {c['missing']}" for c in report.columns if c["missing"]]
+    rows.append(("missing", ", ".join(missing) if missing else "none"))
+    for s in report.seasonality:
+        mark = " (fit's season)" if s["default"] else ""
+        rows.append((f"season {s['period']}", f"{strength_word(s['strength'])}: strength {s['strength']:.2f}, "
+                                              f"autocorrelation {s['autocorrelation']:.2f}{mark}"))
+    if report.target is not None:
+        first = next((c["name"] for c in report.columns if c["kind"] == "numeric"), None)
+        why = " (the first numeric column; choose with --target)" if report.target == first else ""
+        rows.append(("target", f"{report.target}{why}"))
+    if report.suggestion is not None:
+        p = report.suggestion["plan"]
+        rows.append(("fit chooses", f"season {p['season']}, horizon {p['horizon']}, window {p['window']}, "
+                                    f"block {p['block']}; window: {p['reasons'].get('window')}"))
+    rows += [("note", n) for n in report.notes]
+    rows += [("fit would stop", p) for p in report.problems]
+    return rows
+
+
+def _gap_words(time: dict, series: dict) -> str:
+    if time["missing_timestamps"] is None:
+        return "unknown: the timestamps are irregular"
+    if not time["missing_timestamps"]:
+        return "none"
+    across = " across the series" if series["ids"] else ""
+    return (f"{time['missing_timestamps']} missing timestamps{across}, the longest gap "
+            f"{time['largest_gap']} step{'s' if time['largest_gap'] > 1 else ''} (fit fills them by interpolation)")
+
+
+def _duplicate_words(time: dict, series: dict) -> str:
+    if not time["duplicates"]:
+        return "none"
+    if series["ids"]:
+        return f"{time['duplicates']} rows repeat a timestamp: many series, told apart by {', '.join(series['ids'])}"
+    return f"{time['duplicates']} rows repeat a timestamp, and no columns tell series apart (fit refuses them)"
+
+
+def doctor_column_cells(report) -> list[list[str]]:
+    """One row of cells per column: name, kind, missing, min, mean, max, std (text: distinct values)."""
+    out = []
+    for c in report.columns:
+        if c["kind"] == "numeric":
+            stats = [number(c[k]) for k in ("min", "mean", "max", "std")]
+        elif c["kind"] == "text":
+            stats = [f"{c['distinct']} distinct", "", "", ""]
+        else:
+            stats = ["", "", "", ""]
+        out.append([c["name"], c["kind"], str(c["missing"]), *stats])
+    return out
+
+
+DOCTOR_HEADER = ["column", "kind", "missing", "min", "mean", "max", "std"]
+
+
+def print_doctor(report) -> None:
+    """The report on stdout: on a terminal tables that fit 80 columns, else `key: value` lines
+    and a plain table; the suggested command last, on one line."""
+    print_rows(doctor_rows(report))
+    cells = doctor_column_cells(report)
+    command = report.suggestion["command"] if report.suggestion else None
+    if not sys.stdout.isatty():
+        widths = [max(len(row[i]) for row in [DOCTOR_HEADER, *cells]) for i in range(len(DOCTOR_HEADER))]
+        for row in [DOCTOR_HEADER, *cells]:
+            sys.stdout.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() + "\n")
+        if command:
+            sys.stdout.write(f"suggest: {command}\n")
+        return
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title="Columns")
+    for i, name in enumerate(DOCTOR_HEADER):
+        table.add_column(name, justify="left" if i < 2 else "right", overflow="fold", no_wrap=i == 1)
+    for row in cells:
+        table.add_row(*(escape(cell) for cell in row))
+    console = Console()
+    console.print(table)
+    if command:
+        console.print(f"suggest: {escape(command)}", soft_wrap=True, highlight=False)
