@@ -40,9 +40,12 @@ COLUMNS, LINES = 80, 50
 # marker name -> (setup commands, run silently; commands shown with their output), in README order.
 # One directory for all of them, so later sessions see the bundles earlier ones wrote.
 SESSIONS: dict[str, tuple[list[str], list[str]]] = {
+    "doctor": ([], ["tsfc doctor sample_data/energy_hourly.csv --target OT"]),
     "fit": ([], ["tsfc fit sample_data/energy_hourly.csv --target OT 2>&1 | tail -2"]),
     "predict": ([], ["tsfc predict --horizon 12"]),
     "predict-piped": ([], ["tsfc predict --horizon 500 | head"]),
+    "contract": ([], ["TSFC_NOW=2024-04-02T06:00 tsfc predict --data sample_data/energy_hourly.csv --max-age 1d; "
+                      "echo \"exit $?\""]),
     "predict-monthly": (
         [], ["tsfc fit sample_data/airline_monthly.csv --target passengers --bundle airline.tsfc --quiet",
              "tsfc predict --bundle airline.tsfc --horizon 6"],

@@ -390,13 +390,13 @@ def info_rows(m: dict) -> list[tuple[str, str]]:
         rows.append(("linear start", f"ridge fit of {start.get('windows')} windows, penalty {start.get('alpha'):.2g}"))
     if m.get("validation"):
         rows.append(("validation", validation_line(m["validation"])))
+    rows.append(("contract", contract_words(m.get("contract"))))
     rows += [
         ("split", f"{split.get('rows')} rows: train < {split.get('train_end')}, "
                   f"validation < {split.get('val_end')}, test after"),
         ("source", f"{source.get('path')} (sha256 {str(source.get('sha256'))[:12]}…)"),
     ]
     rows += [("data note", str(n)) for n in source.get("notes") or []]
-    rows.append(("contract", contract_words(m.get("contract"))))
     return [(k, str(v)) for k, v in rows]
 
 
