@@ -290,3 +290,15 @@ def test_the_suggested_fit_succeeds(name, target, tmp_path):
     plan = report.suggestion["plan"]
     assert (info["config"]["window"], info["config"]["season"], info["defaults"]["horizon"]) == (
         plan["window"], plan["season"], plan["horizon"])
+
+
+def test_doctor_imports_no_torch(tmp_path):
+    """Profiling trains nothing, so it needs no torch (about a second of start-up saved)."""
+    import subprocess
+
+    code = ("import sys; from tsfc.doctor import diagnose; diagnose(sys.argv[1]); "
+            "print(sorted(m for m in ('torch', 'sklearn', 'matplotlib') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code, str(hourly(tmp_path / "h.csv"))], capture_output=True, text=True,
+                          timeout=120, env={"PYTHONPATH": str(Path(__file__).resolve().parents[1]), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
