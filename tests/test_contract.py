@@ -336,3 +336,22 @@ def test_the_fitted_csv_keeps_its_own_contract(fitted_bundle, session_csv, tmp_p
     result = tsfc("evaluate", "-b", str(fitted_bundle), "--strict", "--json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["notes"] == []
+
+
+def test_max_age_for_many_series(tmp_path):
+    """A bundle of many series has no contract yet, but --max-age holds: the newest series counts."""
+    from conftest import TINY_ARGS
+    from test_many import write_long
+
+    write_long(tmp_path / "long.csv")  # the newest row: north|apples at 2024-01-10 23:00
+    bundle = tmp_path / "many.tsfc"
+    fitted = tsfc("fit", str(tmp_path / "long.csv"), "--target", "sales", "--id-col", "store,item",
+                  "--bundle", str(bundle), *TINY_ARGS)
+    assert fitted.exit_code == 0, fitted.stderr
+    fresh, stale = {"TSFC_NOW": "2024-01-11T12:00"}, {"TSFC_NOW": "2024-01-12T12:00"}
+    for data in ([], ["--data", str(tmp_path / "long.csv")]):
+        assert tsfc("predict", "-b", str(bundle), *data, "-H", "2", "--max-age", "1d", env=fresh).exit_code == 0
+        assert_error(tsfc("predict", "-b", str(bundle), *data, "-H", "2", "--max-age", "1d", env=stale), 3,
+                     "stale feed: its last timestamp 2024-01-10 23:00:00 is 1 day 13 hours before now")
+    assert_error(tsfc("evaluate", str(tmp_path / "long.csv"), "-b", str(bundle), "-H", "2", "--max-age", "1d",
+                      env=stale), 3, "long.csv: stale feed")

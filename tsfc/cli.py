@@ -241,6 +241,9 @@ def fit(
     date_col: Annotated[
         Optional[str], typer.Option("--date-col", metavar="COL", help="Time column (default: detect; 'none' = row order).")
     ] = None,
+    id_col: Annotated[
+        Optional[str], typer.Option("--id-col", metavar="COL[,COL]", help="Many series in one long file: the column(s) naming each series; one global model.", show_default=False)
+    ] = None,
     model: Annotated[Literal[MODELS], typer.Option("--model", "-m", metavar=_choices(MODELS), help="Recurrent cell.")] = FIT.model,
     window: Annotated[int, typer.Option("--window", "-w", help="Look-back length in rows (0 = 1-4 seasons, by the data's length).")] = FIT.window,
     block: Annotated[int, typer.Option("--block", help="Steps the network emits per call; longer horizons roll block by block (0 = the default horizon or half the window).")] = FIT.block,
@@ -281,7 +284,7 @@ def fit(
     Examples:
       tsfc fit ETTh1.csv --target OT
       tsfc fit ETTh1.csv -t OT --features all --model lstm --bundle lstm.tsfc
-      tsfc fit sales.csv -t units --date-col day --split 0.8,0.1,0.1 --quiet
+      tsfc fit tourism.csv -t Trips --id-col Region,State,Purpose --quiet
     """
     from tsfc.config import FitConfig, parse_split
     from tsfc.signals import StopSignals
@@ -296,19 +299,27 @@ def fit(
         feature_arg = _parse_features(features)
         from tsfc.pipeline import fit_csv
 
+        read_notes: list[str] = []
+
         def on_series(series) -> None:
             reporter.loaded(series)
+            read_notes.extend(series.notes)
             for n in series.notes:
                 note(n)
 
+        read_options = _read_options(sep, decimal, thousands, encoding, date_format, skip_rows)
+        hooks = dict(features=feature_arg, date_col=date_col, read_options=read_options, on_series=on_series,
+                     wait=wait, on_note=note)
         with StopSignals() as stop, EpochReporter(quiet=quiet) as reporter:
-            summary = fit_csv(
-                csv, target, config, bundle,
-                features=feature_arg, date_col=date_col,
-                read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
-                on_series=on_series, on_epoch=reporter.update, should_stop=stop.requested, wait=wait,
-                on_note=note, on_batch=reporter.batch,
-            )
+            hooks.update(on_epoch=reporter.update, should_stop=stop.requested, on_batch=reporter.batch)
+            if id_col is None:
+                summary = fit_csv(csv, target, config, bundle, **hooks)
+            else:
+                from tsfc.many import fit as fit_many
+
+                summary = fit_many(csv, target, _parse_id_cols(id_col), config, bundle, **hooks)
+    for n in summary.notes[len(read_notes):]:  # what the fit found beyond the reading notes
+        note(n)
     log(f"wrote {summary.bundle}: {fit_line(summary)}", quiet)
     log(f"validation: {validation_line(summary.validation)}", quiet)
     _warn_if_beaten(summary.validation)
@@ -318,12 +329,22 @@ def _warn_if_beaten(validation: dict) -> None:
     """A caveat (even with --quiet) when a baseline beats the network on the validation rows."""
     from tsfc.verdict import losers
 
-    beaten = losers(validation["mae"])
+    scores = validation["mase"] if (validation.get("mase") or {}).get("model") is not None else validation["mae"]
+    beaten = losers(scores)
     if beaten:
         note(
             f"the network is worse than {' and '.join(beaten)} on the validation rows; check with "
             "`tsfc evaluate`, and try more history, --window, or --features"
         )
+
+
+def _parse_id_cols(text: str) -> list[str]:
+    from tsfc.errors import UsageError
+
+    names = [c.strip() for c in text.split(",") if c.strip()]
+    if not names or len(set(names)) != len(names):
+        raise UsageError(f"--id-col must name one or more different columns, like Region,State; got {text!r}")
+    return names
 
 
 def _parse_features(text: str | None):
@@ -354,6 +375,9 @@ def predict(
     all_columns: Annotated[bool, typer.Option("--all-columns", help="Also show the forecast of every input column.")] = False,
     strict: StrictOpt = False,
     max_age: MaxAgeOpt = None,
+    ids: Annotated[
+        Optional[str], typer.Option("--ids", metavar="ID[,ID]", help="Many-series bundle: forecast only these series (an id's parts joined by '|').", show_default=False)
+    ] = None,
     quiet: QuietOpt = False,
     sep: SepOpt = None,
     decimal: DecimalOpt = ".",
@@ -371,30 +395,34 @@ def predict(
       tsfc predict --horizon 12
       tsfc predict --data newer.csv --horizon 24 --output forecast.csv
       tsfc predict --data feed.csv --max-age 2d --strict -o forecast.csv
+      tsfc predict --ids "Sydney|New South Wales|Holiday" --format json
     """
     from tsfc import render
 
     with _reported():
         kind = _resolve_format(fmt, output, sys.stdout.isatty())
-        from tsfc.pipeline import predict as run_predict
+        from tsfc.many import predict as run_predict
+        from tsfc.panel import parse_ids
 
         result = run_predict(
-            bundle, horizon, data=data, all_columns=all_columns,
+            bundle, horizon, data=data, all_columns=all_columns, ids=parse_ids(ids),
             read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
             checks=_checks(strict, max_age),
         )
-        decimals = render.forecast_decimals(result.frame, result.history, precision)
+        decimals = render.forecast_decimals(result.frame[render.value_columns(result)], result.history, precision)
+        as_text = render.long_forecast_text if result.id_cols else lambda r, k, d: render.forecast_text(r.frame, k, d)
         if output is not None:
             from tsfc.files import write_bytes
 
-            write_bytes(output, render.forecast_text(result.frame, kind, decimals).encode(), flag="--output")
+            write_bytes(output, as_text(result, kind, decimals).encode(), flag="--output")
             say(f"wrote {output.absolute()}", quiet)
         elif kind == "table":
             from rich.console import Console
 
-            Console().print(render.forecast_table(result.frame, decimals))
+            table = render.long_forecast_table(result, decimals) if result.id_cols else render.forecast_table(result.frame, decimals)
+            Console().print(table)
         else:
-            sys.stdout.write(render.forecast_text(result.frame, kind, decimals))
+            sys.stdout.write(as_text(result, kind, decimals))
             sys.stdout.flush()
         for n in result.notes:  # after the output: a failure to write prints only its error
             note(n)
@@ -421,6 +449,7 @@ def _resolve_format(fmt: str | None, output: Path | None, tty: bool) -> str:
 def info(
     bundle: BundleOpt = Path("model.tsfc"),
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole manifest as JSON.")] = False,
+    series: Annotated[bool, typer.Option("--series", help="Many-series bundle: list every series (id, rows, method, last time).")] = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Show what a bundle holds: columns, frequency, configuration, training summary.
@@ -440,6 +469,13 @@ def info(
             import json
 
             print(json.dumps(manifest, indent=2))
+        elif series:
+            from tsfc.errors import UsageError
+            from tsfc.render import series_lines
+
+            if "panel" not in manifest:
+                raise UsageError("--series needs a bundle of many series (fit with --id-col)")
+            sys.stdout.write(series_lines(manifest))
         else:
             from tsfc.render import print_info
 
@@ -510,6 +546,7 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report, every metric and lead, as one JSON document.")] = False,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Also write the JSON report to this file.", show_default=False)] = None,
     threads: BacktestThreadsOpt = 0,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Many-series bundle: processes scoring the series' baselines.")] = 1,
     bundle: BundleOpt = Path("model.tsfc"),
     strict: StrictOpt = False,
     max_age: MaxAgeOpt = None,
@@ -534,10 +571,11 @@ def evaluate(
       tsfc evaluate --fail-if-worse-than seasonal_naive --quiet
     """
     with _reported():
-        from tsfc.evaluation import check_gate, evaluate as run_evaluate
+        from tsfc.evaluation import check_gate
+        from tsfc.many import evaluate as run_evaluate
 
         result = run_evaluate(
-            bundle, horizon, data=csv, stride=stride, season=season, threads=threads,
+            bundle, horizon, data=csv, stride=stride, season=season, threads=threads, jobs=jobs,
             read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
             checks=_checks(strict, max_age),
         )
@@ -609,6 +647,9 @@ def plot(
         Optional[str], typer.Option("--ylabel", help="Value axis label with units, e.g. \"load (MW)\" (default: the target column).")
     ] = None,
     threads: BacktestThreadsOpt = 0,
+    series_ids: Annotated[
+        Optional[str], typer.Option("--id", metavar="ID[,ID]", help="Many-series bundle: the series to draw, one panel each (default: the first four).", show_default=False)
+    ] = None,
     quiet: QuietOpt = False,
     sep: SepOpt = None,
     decimal: DecimalOpt = ".",
@@ -627,12 +668,13 @@ def plot(
       tsfc plot --data newer.csv --horizon 48 --history 336 -o next-two-days.png
     """
     with _reported():
+        from tsfc.panel import parse_ids
         from tsfc.plotting import plot as draw
 
         result = draw(
             kind, bundle, output, horizon=horizon, data=data, history=history, as_of=as_of,
             leads=_parse_leads(lead), stride=stride, width=width, height=height, dpi=dpi, title=title, ylabel=ylabel,
-            threads=threads,
+            threads=threads, ids=parse_ids(series_ids),
             read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
         )
         _print_notes(result.notes, bundle)

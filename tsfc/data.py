@@ -215,7 +215,7 @@ def read_table(path, date_col: str | None = None, options: ReadOptions | None = 
     stamps, utc = None, False
     if time_cols:
         raw, stamps, utc = _parse_time_columns(file, frame, time_cols, opts, notes)
-        times.require_times(file, raw, stamps, ",".join(time_cols))
+        times.check_parsed(file, raw, stamps, ",".join(time_cols))
     return Table(path=file, encoding=encoding, sep=sep, header=names, row_numbers=row_numbers,
                  time_cols=time_cols, times=stamps, utc=utc, frame=frame[columns], numeric=numeric,
                  not_numeric=not_numeric, notes=notes)
@@ -406,9 +406,10 @@ def _check_date_col(file: Path, names: list[str], target: str, date_col: str | N
                                  "--date-col (or --date-col none)")
 
 
-def _choose_columns(file, names, sample, target, features, time_cols, row_numbers, opts, notes) -> list[str]:
-    """Return ``[target, *features]`` after checking each exists and is not a time column."""
-    usable = [name for name in names if name not in time_cols and name != row_numbers]
+def _choose_columns(file, names, sample, target, features, time_cols, row_numbers, opts, notes,
+                    exclude=()) -> list[str]:
+    """Return ``[target, *features]`` after checking each exists and is not a time (or `exclude`d id) column."""
+    usable = [name for name in names if name not in time_cols and name != row_numbers and name not in exclude]
     if target not in names:
         numeric = [name for name in usable if _looks_numeric(sample, names.index(name), opts)]
         raise missing_column(file, target, numeric or usable, "--target")
@@ -426,9 +427,9 @@ def _choose_columns(file, names, sample, target, features, time_cols, row_number
     for name in features:
         if name not in names:
             raise missing_column(file, name, [n for n in usable if n != target], "--features")
-        if name == target or name in time_cols:
-            raise _fail(file, f"feature {name!r} is the {'target' if name == target else 'time column'}",
-                        "leave it out of --features")
+        if name == target or name in time_cols or name in exclude:
+            what = "target" if name == target else "time column" if name in time_cols else "id column"
+            raise _fail(file, f"feature {name!r} is the {what}", "leave it out of --features")
     if len(set(features)) != len(features):
         dup = next(name for name in features if list(features).count(name) > 1)
         raise _fail(file, f"feature {dup!r} is listed twice", "list each column once in --features")
@@ -623,3 +624,90 @@ def _fill_missing(values: np.ndarray, columns: list[str], inserted: np.ndarray,
         if ends.any():
             notes.append(f"repeated the nearest value of {name} over its {int(ends.sum())} empty rows "
                          "at the start or end")
+
+
+# --- many series in one long table (tsfc.panel groups them) -----------------
+
+ID_SEP = "|"  # joins the values of several id columns into one id: "Sydney|New South Wales|Holiday"
+
+
+@dataclass
+class LongTable:
+    """A long-format CSV as read, before grouping: one row per series and time, in file order."""
+
+    values: np.ndarray  # [rows, C] float32, NaN where empty
+    columns: list[str]  # target, then features
+    ids: np.ndarray  # [rows] object: each row's id, the id columns' values joined by ID_SEP
+    id_cols: list[str]
+    times: np.ndarray | None  # [rows] datetime64[ns], or None for row order
+    rows: np.ndarray  # [rows] the file's data row numbers, from 1 (for messages)
+    date_col: str | None
+    notes: list[str]
+    path: Path
+    sha256: str
+
+
+def read_long(path, target: str, id_cols: list[str], features: list[str] | str | None = None,
+              date_col: str | None = None, options: ReadOptions | None = None) -> LongTable:
+    """Read a long-format CSV (an id column or several, a time column, values) without grouping it.
+
+    The checks of `load_csv` apply to the whole file (encoding, separator, field counts,
+    numbers, absurd values); the id columns are read as text and never chosen as the time
+    column or as features.
+
+    Raises:
+        DataError: as `load_csv`, and an id column that is missing, empty in some row,
+            or also the target, a feature or the time column.
+    """
+    opts = options or ReadOptions()
+    _check_options(opts)
+    file = _check_file(path, opts.encoding)
+    encoding = opts.encoding or _detect_encoding(file)
+    sep, names, sample = _scan_text(file, encoding, opts)
+    row_numbers = _index_column(names, sample)
+    for name in id_cols:
+        if name not in names:
+            raise missing_column(file, name, [n for n in names if n != target], "--id-col")
+    if target in id_cols:
+        raise _fail(file, f"target {target!r} is also an --id-col", "pass --id-col with the columns naming the series")
+    _check_date_col(file, names, target, date_col)
+    time_cols = times.find_time_columns(file, names, sample, target, date_col, opts.date_format,
+                                        skip=(row_numbers, *id_cols))
+    clash = [name for name in id_cols if name in time_cols]
+    if clash:
+        raise _fail(file, f"--id-col {clash[0]!r} is also the time column", "pass --date-col with the time column")
+    notes: list[str] = []
+    wanted = _choose_columns(file, names, sample, target, features, time_cols, row_numbers, opts, notes,
+                             exclude=id_cols)
+    frame = _read_frame(file, encoding, sep, names, wanted, [*time_cols, *id_cols], opts)
+    ids = _join_ids(file, frame, id_cols)
+    stamps = None
+    if time_cols:
+        raw, stamps, _ = _parse_time_columns(file, frame, time_cols, opts, notes)
+        times.check_parsed(file, raw, stamps, ",".join(time_cols))
+        stamps = stamps.to_numpy(dtype="datetime64[ns]")
+    elif date_col is None:
+        notes.insert(0, "no time column found; using row order within each series (pass --date-col to name one)")
+    values = _to_matrix(file, frame, wanted)
+    return LongTable(values, wanted, ids, list(id_cols), stamps, frame.index.to_numpy() + 1,
+                     ",".join(time_cols) or None, notes, file, file_sha256(file))
+
+
+def _join_ids(file: Path, frame: pd.DataFrame, id_cols: list[str]) -> np.ndarray:
+    """Each row's id: the id columns' values, stripped, joined by ID_SEP; refuse empty ones."""
+    parts = []
+    for name in id_cols:
+        cells = frame[name].astype("string").str.strip()
+        empty = cells.isna() | (cells == "")
+        if empty.any():
+            row = int(frame.index[int(np.argmax(empty.to_numpy()))]) + 1
+            raise _fail(file, f"column {name!r} row {row}: empty id", "fill in the id, or remove the row")
+        if cells.str.contains(ID_SEP, regex=False).any():
+            value = cells[cells.str.contains(ID_SEP, regex=False)].iloc[0]
+            raise _fail(file, f"id {value!r} in column {name!r} contains {ID_SEP!r}, which tsfc uses to join ids",
+                        f"replace {ID_SEP!r} in the ids")
+        parts.append(cells)
+    joined = parts[0]
+    for cells in parts[1:]:
+        joined = joined + ID_SEP + cells
+    return joined.to_numpy(dtype=object)

@@ -24,6 +24,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from tsfc.config import FitConfig
 
 MAX_WINDOW = 192  # rows: a recurrent pass over more gets slow and gains little (vic_elec, 4 x 48)
@@ -74,8 +76,12 @@ def default_window(season: int, train_rows: int) -> tuple[int, str]:
     return window, f"no season: a sixth of the {train_rows} training rows, 8 to 96"
 
 
-def plan(config: FitConfig, rows: int, freq: str | None) -> Plan:
-    """Resolve every automatic (0) option of `config` for a series of `rows` rows at `freq`."""
+def plan(config: FitConfig, rows: int, freq: str | None, lengths=None) -> Plan:
+    """Resolve every automatic (0) option of `config` for a series of `rows` rows at `freq`.
+
+    Many series (`lengths`, one per series): the window and block are chosen for the median
+    series (`rows` is ignored), the training budget for the windows of all of them together.
+    """
     from tsfc.baselines import season_for
 
     reasons: dict[str, str] = {}
@@ -91,6 +97,8 @@ def plan(config: FitConfig, rows: int, freq: str | None) -> Plan:
         reasons["horizon"] = "one season"
     else:
         reasons["horizon"] = f"{horizon // season} seasons, at least {MIN_HORIZON} steps"
+    if lengths is not None:
+        rows = int(np.median(lengths))
     train_rows = int(rows * config.split[0])
     if config.window:
         window, reasons["window"] = config.window, "--window"
@@ -102,7 +110,12 @@ def plan(config: FitConfig, rows: int, freq: str | None) -> Plan:
         block = max(horizon, window // 2)
         reasons["block"] = "the horizon" if block == horizon else "half the window"
     window, block = _fit_rows(config, rows, window, block, reasons)
-    windows = max(1, train_rows - window - block + 1)
+    if lengths is None:
+        windows = max(1, train_rows - window - block + 1)
+    else:
+        each = (np.asarray(lengths) * config.split[0]).astype(np.int64) - window - block + 1
+        windows = max(1, int(np.maximum(each, 0).sum()))
+        reasons["window"] += " of the median series"
     batch = config.batch_size or _batch(windows)
     if config.batch_size:
         reasons["batch_size"] = "--batch-size"

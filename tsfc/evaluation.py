@@ -95,7 +95,7 @@ def evaluate(
         raise UsageError(f"--threads must be >= 0 (0 = every core), got {threads}")
     from tsfc.baselines import season_for
 
-    loaded = load_bundle(bundle_path)
+    loaded = bundle_path if isinstance(bundle_path, LoadedBundle) else load_bundle(bundle_path)
     m = loaded.manifest
     horizon = horizon or loaded.horizon
     season = season or int(m["config"].get("season") or 0) or season_for(m["freq"])

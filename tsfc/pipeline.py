@@ -38,6 +38,7 @@ class FitSummary:
     notes: list[str] = field(default_factory=list)
     plan: "object" = None  # defaults.Plan: what was chosen from the data, and why
     validation: dict | None = None  # verdict.compare_on_validation
+    series: int = 0  # series in a many-series fit (0: one series)
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Forecast:
     frame: "object"  # pandas.DataFrame: index = timestamps (or steps), columns = target [, features]
     notes: list[str] = field(default_factory=list)
     history: np.ndarray | None = None  # the bundle's stored rows: their decimals are the data's
+    id_cols: list[str] | None = None  # many series: `frame` is long format (id columns, time, values, method)
 
 
 def fit_csv(
@@ -92,7 +94,9 @@ def fit_csv(
         config, plan = _resolve(config, rows, series.freq, str(series.path))
         split = Split.from_fractions(rows, config.split)
         scaler = MinMaxScaling.fit(series.values[: split.train_end])
-        net, result = _train(series.values, scaler, split, config, threads, on_epoch, should_stop, on_note, on_batch)
+        job = Job(scaler.transform(series.values), *sample_starts(split, config.window, config.block),
+                  val_rows=(split.train_end, split.val_end))
+        net, result = _train(job, config, threads, on_epoch, should_stop, on_note, on_batch)
         from tsfc.verdict import compare_on_validation
 
         validation = compare_on_validation(net, scaler, series.values, split, plan.season)
@@ -125,15 +129,24 @@ def fit_csv(
     )
 
 
-def _resolve(config: FitConfig, rows: int, freq: str | None, path: str):
-    """`config` with every automatic option chosen from the data (`tsfc.defaults`), and the plan."""
+def _resolve(config: FitConfig, rows: int, freq: str | None, path: str, lengths=None):
+    """`config` with every automatic option chosen from the data (`tsfc.defaults`), and the plan.
+
+    Many series (`lengths`): `rows` is the longest series' length, which must hold the windows.
+    """
     from dataclasses import replace
 
     from tsfc.defaults import plan as make_plan
 
-    plan = make_plan(config, rows, freq)
+    plan = make_plan(config, rows, freq, lengths)
     needed = rows_needed(plan.window, plan.block, config.split)
     if rows < needed:
+        if lengths is not None:
+            raise DataError(
+                f"{path}: the longest series has {rows} rows, too few for --window {plan.window} with --split "
+                f"{','.join(f'{s:g}' for s in config.split)}; need at least {needed} rows in some series "
+                "(lower --window or supply more data)"
+            )
         raise DataError(
             f"{path}: {rows} rows is too few for --window {plan.window} with --split "
             f"{','.join(f'{s:g}' for s in config.split)}; need at least {needed} rows "
@@ -146,7 +159,18 @@ def _resolve(config: FitConfig, rows: int, freq: str | None, path: str):
     return resolved, plan
 
 
-def _train(values, scaler, split, config, threads, on_epoch, should_stop, on_note, on_batch=None):
+@dataclass
+class Job:
+    """What the network trains on: scaled rows and the windows drawn from them."""
+
+    scaled: np.ndarray  # [rows, C] float32: one series, or many one after another
+    train_starts: "object"  # start rows of training windows (range or int array)
+    val_starts: "object"
+    val_rows: "object"  # (first, end) rows validation scores, or a bool array [rows]
+    weights: np.ndarray | None = None  # sampling weight of each training window (None: uniform)
+
+
+def _train(job: Job, config, threads, on_epoch, should_stop, on_note, on_batch=None):
     """Train on the chosen device; with ``--device auto``, an out-of-memory GPU falls back to the CPU once."""
     import torch
 
@@ -156,17 +180,17 @@ def _train(values, scaler, split, config, threads, on_epoch, should_stop, on_not
     device = train.choose_device(config.device)
     train.set_threads(threads or config.threads, config.hidden)
     try:
-        return _train_on(device, values, scaler, split, config, on_epoch, should_stop, on_batch)
+        return _train_on(device, job, config, on_epoch, should_stop, on_batch)
     except (OutOfMemory, torch.OutOfMemoryError) as exc:  # the latter: moving data, validation
         message = f"out of memory on {device}; lower --batch-size or use --device cpu"
         if config.device != "auto" or device.type == "cpu":
             raise OutOfMemory(message) from exc
     if on_note is not None:
         on_note(f"{message}; training again on the CPU")
-    return _train_on(torch.device("cpu"), values, scaler, split, config, on_epoch, should_stop, on_batch)
+    return _train_on(torch.device("cpu"), job, config, on_epoch, should_stop, on_batch)
 
 
-def _train_on(device, values, scaler, split, config, on_epoch, should_stop, on_batch=None):
+def _train_on(device, job: Job, config, on_epoch, should_stop, on_batch=None):
     import torch
 
     from tsfc.models import Forecaster, NetConfig
@@ -177,7 +201,7 @@ def _train_on(device, values, scaler, split, config, on_epoch, should_stop, on_b
     seed_everything(config.seed)
     net_cfg = NetConfig(
         cell=config.model,
-        columns=values.shape[1],
+        columns=job.scaled.shape[1],
         window=config.window,
         block=block,
         hidden=config.hidden,
@@ -188,8 +212,8 @@ def _train_on(device, values, scaler, split, config, on_epoch, should_stop, on_b
         season=config.season,
     )
     net = Forecaster(net_cfg).to(device)
-    series = torch.from_numpy(scaler.transform(values)).to(device)
-    train_starts, val_starts = sample_starts(split, config.window, block)
+    series = torch.from_numpy(job.scaled).to(device)
+    train_starts, val_starts = job.train_starts, job.val_starts
     start = None
     if net.highway is not None:
         from tsfc.linear import ridge_start
@@ -212,7 +236,8 @@ def _train_on(device, values, scaler, split, config, on_epoch, should_stop, on_b
         patience=config.patience,
         seed=config.seed,
         max_windows=config.max_windows,
-        val_rows=(split.train_end, split.val_end),
+        val_rows=torch.from_numpy(job.val_rows) if isinstance(job.val_rows, np.ndarray) else job.val_rows,
+        weights=None if job.weights is None else torch.from_numpy(job.weights),
         on_epoch=on_epoch,
         should_stop=should_stop,
         on_batch=on_batch,
@@ -287,8 +312,9 @@ class LoadedBundle:
     path: str
     manifest: dict
     net: "object"
-    scaler: MinMaxScaling
-    history: np.ndarray
+    scaler: MinMaxScaling | None  # None for many series: each has its own (`panel`)
+    history: np.ndarray  # [window, C]; many series: [S, window, C]
+    panel: "PanelState | None" = None
 
     @property
     def window(self) -> int:
@@ -298,6 +324,23 @@ class LoadedBundle:
     def horizon(self) -> int:
         """The default horizon of predict, evaluate and plot (chosen at fit time; before 0.2: the block)."""
         return default_horizon(self.manifest)
+
+
+@dataclass
+class PanelState:
+    """What a bundle of many series keeps per series (`tsfc.many`)."""
+
+    id_cols: list[str]
+    ids: list[str]
+    low: np.ndarray  # [S, C] each series' scaler minimum
+    high: np.ndarray  # [S, C] and maximum
+    rows: np.ndarray  # [S] int: real rows in each history (shorter series are padded at the front)
+    last: list  # [S] ISO timestamps of each series' last row (None entries without a time column)
+    methods: list[str]  # [S] "network", or the baseline that forecasts a series too short for the window
+    mase_scale: np.ndarray  # [S] in-sample seasonal-naive MAE of each series' training rows (0: undefined)
+    std: np.ndarray  # [S] standard deviation of each series' training target
+    lengths: np.ndarray  # [S] int: each series' rows at fit time
+    fractions: tuple  # the split's train, validation, test fractions (each series split on its own)
 
 
 def default_horizon(manifest: dict) -> int:
@@ -317,8 +360,46 @@ def load_bundle(path: str | Path) -> LoadedBundle:
     path = Path(path).absolute()
     manifest, arrays = bundle.load(path)
     net = _rebuild(str(path), manifest, arrays)
+    if "panel" in manifest:
+        panel = _check_panel(str(path), manifest, arrays, net.cfg)
+        return LoadedBundle(str(path), manifest, net, None, arrays["history"], panel)
     scaler, history = _check_manifest(str(path), manifest, arrays, net.cfg)
     return LoadedBundle(str(path), manifest, net, scaler, history)
+
+
+def _check_panel(path: str, m: dict, arrays: dict, cfg) -> PanelState:
+    """`_check_manifest` for a bundle of many series: every per-series array has one row per id."""
+
+    def bad(what: str) -> BundleError:
+        return BundleError(f"{path}: {what}; fit the model again")
+
+    p = m["panel"]
+    try:
+        ids, id_cols, last, methods = p["ids"], p["id_cols"], p["last"], p["methods"]
+        columns = m["columns"]
+    except (KeyError, TypeError):
+        raise bad("manifest lacks the series of a many-series bundle") from None
+    S = len(ids) if isinstance(ids, list) else -1
+    strings = lambda xs: isinstance(xs, list) and all(isinstance(x, str) for x in xs)  # noqa: E731
+    if S < 1 or not (strings(ids) and strings(id_cols) and strings(methods)) or len(set(ids)) != S:
+        raise bad("manifest series ids are invalid")
+    lengths = p.get("lengths")
+    if not (isinstance(last, list) and len(last) == S and len(methods) == S and isinstance(lengths, list)
+            and len(lengths) == S and all(isinstance(n, int) and n > 0 for n in lengths)):
+        raise bad("manifest per-series lists have the wrong length")
+    if not (strings(columns) and len(columns) == cfg.columns and m.get("target") == columns[0]):
+        raise bad("manifest columns disagree with the network or the target")
+    shapes = {"history": (S, cfg.window, cfg.columns), "panel.low": (S, cfg.columns), "panel.high": (S, cfg.columns),
+              "panel.rows": (S,), "panel.mase_scale": (S,), "panel.std": (S,)}
+    for name, shape in shapes.items():
+        if name not in arrays or arrays[name].shape != shape:
+            raise bad(f"tensor {name} is missing or has the wrong shape (expected {shape})")
+    return PanelState(
+        id_cols, ids, arrays["panel.low"].astype(np.float64), arrays["panel.high"].astype(np.float64),
+        arrays["panel.rows"].astype(np.int64), last, methods, arrays["panel.mase_scale"].astype(np.float64),
+        arrays["panel.std"].astype(np.float64), np.asarray(lengths, dtype=np.int64),
+        tuple(m["config"]["split"]),
+    )
 
 
 def _check_manifest(path: str, m: dict, arrays: dict, cfg) -> tuple[MinMaxScaling, np.ndarray]:
@@ -410,7 +491,7 @@ def predict(
     """
     if horizon is not None and horizon < 1:
         raise UsageError(f"--horizon must be >= 1, got {horizon}")
-    loaded = load_bundle(bundle_path)
+    loaded = bundle_path if isinstance(bundle_path, LoadedBundle) else load_bundle(bundle_path)
     m = loaded.manifest
     horizon = horizon or loaded.horizon
     notes: list[str] = []

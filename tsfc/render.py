@@ -71,8 +71,9 @@ def fit_line(summary) -> str:
         "the starting linear fit was never beaten on validation" if summary.best_epoch == 0
         else f"best validation at round {summary.best_epoch} of {summary.epochs_run}"
     )
+    what = f"{summary.series} series, {summary.rows} rows" if summary.series else f"{summary.rows} rows"
     return (
-        f"{len(summary.columns)} column(s) x {summary.rows} rows, window {plan.window}, block {summary.block}, "
+        f"{len(summary.columns)} column(s) x {what}, window {plan.window}, block {summary.block}, "
         f"season {plan.season}; {stop}; {summary.seconds:.1f}s on {summary.device}"
     )
 
@@ -80,6 +81,10 @@ def fit_line(summary) -> str:
 def validation_line(validation: dict) -> str:
     from tsfc.verdict import sentence
 
+    if (validation.get("mase") or {}).get("model") is not None:  # many series: mean MASE over series
+        mase = validation["mase"]
+        return (f"MASE {mase['model']:.4g}, mean over {validation['series']} series ({validation['rows']} rows): "
+                + sentence(mase, "MASE"))
     mae = validation["mae"]
     return f"MAE {mae['model']:.4g} on {validation['rows']} rows: " + sentence(mae, "MAE")
 
@@ -207,6 +212,50 @@ def forecast_text(frame, kind: str, decimals: dict[str, int | None]) -> str:
     return json.dumps(doc, indent=2) + "\n"
 
 
+def value_columns(result) -> list[str]:
+    """The forecast's number columns (a long-format frame also holds ids, time and method)."""
+    if not result.id_cols:
+        return list(result.frame.columns)
+    skip = {*result.id_cols, "method", result.frame.columns[len(result.id_cols)]}
+    return [c for c in result.frame.columns if c not in skip]
+
+
+def long_forecast_text(result, kind: str, decimals: dict[str, int | None]) -> str:
+    """A long-format forecast (many series) as CSV or JSON text."""
+    frame = result.frame.copy()
+    values = value_columns(result)
+    time_col = frame.columns[len(result.id_cols)]
+    for c in values:
+        frame[c] = [_format_value(v, decimals[c]) for v in frame[c].tolist()]
+    if kind == "csv":
+        return frame.to_csv(index=False, lineterminator="\n")
+    import json
+
+    for c in values:
+        frame[c] = frame[c].astype(float)
+    if frame[time_col].dtype.kind == "M":  # as one series' JSON writes them
+        frame[time_col] = frame[time_col].map(lambda t: t.isoformat())
+    doc = {"target": values[0], "id_cols": list(result.id_cols), "columns": values,
+           "series": int(frame[result.id_cols].drop_duplicates().shape[0]),
+           "forecast": frame.to_dict(orient="records")}
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def long_forecast_table(result, decimals: dict[str, int | None]):
+    from rich.markup import escape
+    from rich.table import Table
+
+    frame, values = result.frame, value_columns(result)
+    series = frame[result.id_cols].drop_duplicates().shape[0]
+    table = Table(title=escape(f"Forecast of {', '.join(values)} for {series} series"))
+    for c in frame.columns:
+        table.add_column(str(c), justify="right" if c in values else "left", overflow="fold")
+    for row in frame.itertuples(index=False):
+        table.add_row(*(_format_value(v, decimals[c]) if c in values else escape(str(v))
+                        for c, v in zip(frame.columns, row)))
+    return table
+
+
 def forecast_table(frame, decimals: dict[str, int | None]):
     from rich.table import Table
 
@@ -300,8 +349,27 @@ def evaluation_text(result) -> str:
     for name, m in result.metrics.items():
         values = ["NA" if m is None or m[k] is None else f"{m[k]:.6g}" for k in METRICS]
         lines.append(" ".join([name, *values]))
+    if getattr(result, "series", None):
+        lines.append(f"# {len(result.series)} series; metrics are means over series. Worst for the model (MASE):")
+        lines += [f"# {sid}: model {number(m['model']['mase'])}, seasonal_naive "
+                  f"{number((m.get('seasonal_naive') or {}).get('mase'))}" for sid, m in result.worst()]
     lines.append(f"# {result.verdict()}")
     return "\n".join(lines) + "\n"
+
+
+def worst_table(result, width: int):
+    """The series where the model does worst, beside each baseline's MASE there."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=f"Worst of {len(result.series)} series for the model (MASE; all: --json)")
+    table.add_column("series", overflow="fold", max_width=max(20, width - 40))
+    for name in ("model", "seasonal_naive", "linear"):
+        table.add_column(_method_name(name, width if width >= 72 else 0), justify="right")
+    for sid, m in result.worst():
+        cells = [number((m.get(name) or {}).get("mase")) for name in ("model", "seasonal_naive", "linear")]
+        table.add_row(escape(sid), *cells)
+    return table
 
 
 def print_evaluation(result) -> None:
@@ -312,6 +380,8 @@ def print_evaluation(result) -> None:
         console = Console()
         console.print(evaluation_table(result, console.width))
         console.print(lead_table(result, console.width))
+        if getattr(result, "series", None):
+            console.print(worst_table(result, console.width))
         console.print(result.verdict())
     else:
         sys.stdout.write(evaluation_text(result))
@@ -390,10 +460,13 @@ def info_rows(m: dict) -> list[tuple[str, str]]:
         rows.append(("linear start", f"ridge fit of {start.get('windows')} windows, penalty {start.get('alpha'):.2g}"))
     if m.get("validation"):
         rows.append(("validation", validation_line(m["validation"])))
+    if m.get("panel"):
+        rows += _panel_rows(m)
+    else:
+        rows.append(("split", f"{split.get('rows')} rows: train < {split.get('train_end')}, "
+                              f"validation < {split.get('val_end')}, test after"))
     rows.append(("contract", contract_words(m.get("contract"))))
     rows += [
-        ("split", f"{split.get('rows')} rows: train < {split.get('train_end')}, "
-                  f"validation < {split.get('val_end')}, test after"),
         ("source", f"{source.get('path')} (sha256 {str(source.get('sha256'))[:12]}…)"),
     ]
     rows += [("data note", str(n)) for n in source.get("notes") or []]
@@ -406,6 +479,34 @@ def contract_words(contract: dict | None) -> str:
         return "none (fitted by an older tsfc): new data are checked for columns and frequency only"
     ranges = ", ".join(f"{name} {s['min']:.4g} to {s['max']:.4g}" for name, s in contract["columns"].items())
     return f"{len(contract['header'])} columns in the header; training range {ranges}"
+
+
+def _panel_rows(m: dict) -> list[tuple[str, str]]:
+    """Many series: how many, how long, which are forecast by a baseline, how each was split."""
+    p, split = m["panel"], m.get("split", {})
+    lengths, methods = p.get("lengths") or [0], p.get("methods") or []
+    fallback = [(sid, how) for sid, how in zip(p.get("ids", []), methods) if how != "network"]
+    rows = [("series", f"{len(p.get('ids', []))} series by {', '.join(p.get('id_cols', []))}, "
+                       f"{min(lengths)} to {max(lengths)} rows; {p.get('trained_series')} with training windows")]
+    if fallback:
+        shown = ", ".join(f"{sid} ({how})" for sid, how in fallback[:5])
+        more = f" and {len(fallback) - 5} more" if len(fallback) > 5 else ""
+        rows.append(("fallback", f"{len(fallback)} series shorter than the window use a baseline: {shown}{more}"))
+    fractions = " / ".join(f"{f:g}" for f in split.get("fractions", []))
+    rows.append(("split", f"each series on its own, {fractions}: {split.get('train_rows')} training and "
+                          f"{split.get('val_rows')} validation rows in all, test after"))
+    return rows
+
+
+def series_lines(m: dict) -> str:
+    """`info --series`: one tab-separated line per series: id, rows, method, last timestamp."""
+    p = m.get("panel")
+    if not p:
+        return ""
+    lines = ["id\trows\tmethod\tlast"]
+    lines += [f"{sid}\t{n}\t{how}\t{last}" for sid, n, how, last in
+              zip(p["ids"], p["lengths"], p["methods"], p["last"])]
+    return "\n".join(lines) + "\n"
 
 
 def print_info(m: dict) -> None:

@@ -256,8 +256,8 @@ def parse_parts(file, frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     return times
 
 
-def require_times(file, raw: pd.Series | None, times: pd.Series, label: str) -> None:
-    """Raise naming the first row whose time is empty or unreadable (``raw``: the cells, or None)."""
+def check_parsed(file, raw: pd.Series | None, times: pd.Series, label: str) -> None:
+    """Raise naming the first row whose time could not be read (`raw`: the cells, or None for parts)."""
     bad = times.isna().to_numpy()
     if bad.any():
         row = int(np.argmax(bad))
@@ -277,7 +277,7 @@ def order_times(file, raw: pd.Series | None, times: pd.Series, label: str, notes
     Returns:
         (index, order): the sorted ``DatetimeIndex`` and the row order that sorts.
     """
-    require_times(file, raw, times, label)
+    check_parsed(file, raw, times, label)
     order = np.argsort(times.to_numpy(), kind="stable")
     moved = int((order != np.arange(len(order))).sum())
     if moved:

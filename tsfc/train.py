@@ -100,7 +100,8 @@ def train(
     patience: int,
     seed: int,
     max_windows: int = 0,
-    val_rows: tuple[int, int] | None = None,
+    val_rows: "tuple[int, int] | torch.Tensor | None" = None,
+    weights: "torch.Tensor | None" = None,
     on_epoch: Callable[[EpochStats], None] | None = None,
     should_stop: Callable[[], int | None] | None = None,
     on_batch: Callable[[int, int, int, int], None] | None = None,
@@ -116,7 +117,10 @@ def train(
         val_rows: [first, end) rows whose forecasts the validation loss counts (None: every
             target row of the validation windows). Windows that straddle the boundary then
             count only their validation rows, so a short series still gets every validation
-            row scored at every lead.
+            row scored at every lead. A boolean tensor [rows] marks the validation rows of
+            many series concatenated.
+        weights: sampling weight of each training window (None: uniform); with weights each
+            epoch draws its windows without replacement in proportion to them.
         on_epoch: called after each epoch with its statistics.
         should_stop: polled before every batch; a non-None exit code stops training.
         on_batch: called after every batch with (epoch, epochs, batches done, batches in the epoch).
@@ -135,8 +139,10 @@ def train(
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
     loss_fn = nn.MSELoss()
-    train_idx = torch.tensor(train_starts, dtype=torch.long)
-    val_idx = torch.tensor(val_starts, dtype=torch.long, device=series.device)
+    train_idx = torch.as_tensor(np.asarray(train_starts), dtype=torch.long)
+    val_idx = torch.as_tensor(np.asarray(val_starts), dtype=torch.long).to(series.device)
+    if isinstance(val_rows, torch.Tensor):
+        val_rows = val_rows.to(series.device)
     result = TrainResult(device=str(series.device))
     best_state = copy.deepcopy(model.state_dict())
     result.best_val_loss = evaluate_loss(model, samples, val_idx, window, val_rows=val_rows)
@@ -145,9 +151,15 @@ def train(
     for epoch in range(1, epochs + 1):
         t0 = time.perf_counter()
         model.train()
-        order = train_idx[torch.randperm(len(train_idx), generator=generator)]
-        if max_windows:
-            order = order[:max_windows]
+        if weights is None:
+            order = train_idx[torch.randperm(len(train_idx), generator=generator)]
+            if max_windows:
+                order = order[:max_windows]
+        else:
+            draw = min(len(train_idx), max_windows or len(train_idx))
+            # Weighted sampling without replacement (Efraimidis-Spirakis): the largest u^(1/w).
+            keys = torch.rand(len(train_idx), generator=generator, dtype=torch.float64).log() / weights
+            order = train_idx[torch.topk(keys, draw).indices]
         order = order.to(series.device)
         # Summed on the device and read once per epoch: a per-batch .item() would stall a GPU.
         total = torch.zeros((), device=series.device)
@@ -201,11 +213,11 @@ def _step(model, optimizer, loss_fn, x, y) -> torch.Tensor:
 @torch.no_grad()
 def evaluate_loss(
     model: nn.Module, samples: torch.Tensor, idx: torch.Tensor, window: int, chunk: int = 0,
-    val_rows: tuple[int, int] | None = None,
+    val_rows: "tuple[int, int] | torch.Tensor | None" = None,
 ) -> float:
     """Mean squared error of `model` over the samples at `idx` (eval mode, `chunk` windows at a time;
     0: `forecast.inference_chunk` of the samples' device); with `val_rows` = (first, end), only
-    target rows in [first, end) count."""
+    target rows in [first, end) count; with a boolean tensor [rows], the rows it marks."""
     model.eval()
     chunk = chunk or inference_chunk(samples.device)
     total = torch.zeros((), device=samples.device)
@@ -215,10 +227,12 @@ def evaluate_loss(
         starts = idx[i : i + chunk]
         batch = samples[starts]
         err = torch.mean((model(batch[:, :window]) - batch[:, window:]) ** 2, dim=2)  # [B, K]
+        rows = starts[:, None] + window + torch.arange(block, device=err.device)  # [B, K]
         if val_rows is None:
             mask = torch.ones_like(err)
+        elif isinstance(val_rows, torch.Tensor):
+            mask = val_rows[rows].to(err.dtype)
         else:
-            rows = starts[:, None] + window + torch.arange(block, device=err.device)  # [B, K]
             mask = ((rows >= val_rows[0]) & (rows < val_rows[1])).to(err.dtype)
         total += torch.sum(err * mask)
         count += mask.sum()

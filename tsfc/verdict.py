@@ -73,3 +73,64 @@ def losers(scores: dict, against=("seasonal_naive", "linear")) -> list[str]:
         name for name in against
         if model is not None and scores.get(name) is not None and model > scores[name] * 1.005
     ]
+
+
+PANEL_SERIES = 300  # series scored at fit time (a seeded sample beyond that)
+
+
+def compare_panel_on_validation(net, data, scaled: np.ndarray, splits, low, high, season: int, seed: int) -> dict:
+    """`compare_on_validation` for many series: each series' validation rows, scored per series
+    and averaged as MASE (each series' MAE over its in-sample seasonal-naive MAE), so series of
+    large values do not outweigh the rest; series without a defined scale are left out.
+
+    Returns:
+        ``{"rows", "forecasts", "series", "mase": {method: mean or None}, "mae": {method: mean}}``.
+    """
+    import torch
+
+    from tsfc.baselines import forecast_all
+    from tsfc.metrics import seasonal_naive_mae
+    from tsfc.windows import sample_starts, sliding
+
+    window, block = net.cfg.window, net.cfg.block
+    candidates = [s for s, split in enumerate(splits) if len(sample_starts(split, window, block)[1])]
+    if len(candidates) > PANEL_SERIES:
+        candidates = sorted(np.random.default_rng(seed).choice(candidates, PANEL_SERIES, replace=False))
+    contexts = sliding(torch.from_numpy(scaled), window)
+    per_series = {name: ([], []) for name in ("model", *BASELINES)}  # method -> (mase list, mae list)
+    rows = forecasts = 0
+    net.eval()
+    for s in candidates:
+        split, base = splits[s], int(data.offsets[s])
+        _, starts = sample_starts(split, window, block)
+        origins = np.arange(starts.start, starts.stop) + window
+        values = data.series(s)
+        target = values[:, 0].astype(np.float64)
+        at = origins[:, None] + np.arange(block)
+        mask = (at >= split.train_end) & (at < split.val_end)
+        actual = target[np.minimum(at, len(target) - 1)]
+        with torch.no_grad():
+            out = net(contexts[torch.from_numpy(origins + base - window)]).numpy()  # [N, K, C]
+        span = high[s, 0] - low[s, 0]
+        found = {"model": out[..., 0] * (span if span else 1.0) + low[s, 0]}
+        found.update(forecast_all(target, origins, block, season, window, target[: split.train_end], []))
+        scale = seasonal_naive_mae(target[: split.train_end], season)
+        for name, f in found.items():
+            if f is None:
+                continue
+            err = float(np.abs(f - actual)[mask].mean())
+            per_series[name][1].append(err)
+            if scale:
+                per_series[name][0].append(err / scale)
+        rows += int(split.val_end - split.train_end)
+        forecasts += len(origins)
+
+    def mean(xs: list, n: int):
+        return float(np.mean(xs)) if xs and len(xs) == n else None
+
+    scaled_n = len(per_series["model"][0])
+    return {
+        "rows": rows, "forecasts": forecasts, "series": len(candidates),
+        "mase": {name: mean(v[0], scaled_n) for name, v in per_series.items()},
+        "mae": {name: mean(v[1], len(candidates)) for name, v in per_series.items()},
+    }
