@@ -280,7 +280,8 @@ def test_daily_temperatures_show_their_leap_day_gaps_and_yearly_cycle():
     assert set(by_period) == {7, 365} and by_period[365]["strength"] > 5 * by_period[7]["strength"]
 
 
-@pytest.mark.parametrize("name, target", [("monthly-robberies.csv", None), ("aus_production.csv", "Gas")])
+@pytest.mark.parametrize("name, target", [("monthly-robberies.csv", None), ("aus_production.csv", "Gas"),
+                                          ("tourism.csv", None)])
 def test_the_suggested_fit_succeeds(name, target, tmp_path):
     """What doctor accepts, fit accepts: its command, plus tiny settings, trains a bundle."""
     report = diagnose(shared(name), target=target)
