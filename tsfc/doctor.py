@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import shlex
 from dataclasses import asdict, dataclass, field
+
 import numpy as np
 import pandas as pd
 
@@ -45,14 +46,12 @@ class Report:
         return asdict(self)
 
 
-def diagnose(path, *, target: str | None = None, date_col: str | None = None, options=None,
-             shown_path: str | None = None) -> Report:
+def diagnose(path, *, target: str | None = None, date_col: str | None = None, options=None) -> Report:
     """Profile the CSV at `path` and suggest how to fit it.
 
     Args:
         target: the column to forecast (default: the first numeric column).
         date_col, options: as for `data.load_csv` (they are repeated in the suggested command).
-        shown_path: the path as the user wrote it, for the suggested command (default: `path`).
 
     Raises:
         DataError: the file cannot be read as fit would read it (the message is fit's), or
@@ -82,7 +81,7 @@ def diagnose(path, *, target: str | None = None, date_col: str | None = None, op
     suggestion = None
     if target is not None:
         rows, freq = (len(loaded.values), loaded.freq) if loaded is not None else (series["rows_min"], time and time["frequency"])
-        suggestion = _suggest(shown_path or str(path), target, ids, date_col, options, rows, freq, problems)
+        suggestion = _suggest(str(path), target, ids, date_col, options, rows, freq, problems)
     values = _target_series(table, stamps, target, groups, loaded, time)
     default = suggestion["plan"]["season"] if suggestion else 1
     return Report(
