@@ -355,3 +355,12 @@ def test_max_age_for_many_series(tmp_path):
                      "stale feed: its last timestamp 2024-01-10 23:00:00 is 1 day 13 hours before now")
     assert_error(tsfc("evaluate", str(tmp_path / "long.csv"), "-b", str(bundle), "-H", "2", "--max-age", "1d",
                       env=stale), 3, "long.csv: stale feed")
+
+
+def test_the_fitted_file_itself_is_not_new_data(fitted_bundle, session_csv, tmp_path):
+    """Its own test rows may drift far beyond the training range: that is no feed change (same SHA-256)."""
+    shutil.copy(session_csv, tmp_path / "same.csv")
+    edited(tmp_path / "same.csv", cells={(390, "x"): "500"})  # one byte off: new data, and far outside
+    changed = predict(fitted_bundle, tmp_path / "same.csv")
+    assert any("far outside the training range" in n for n in notes_of(changed))
+    assert notes_of(predict(fitted_bundle, session_csv, "--strict")) == []

@@ -393,8 +393,7 @@ def predict(
 
     Examples:
       tsfc predict --horizon 12
-      tsfc predict --data newer.csv --horizon 24 --output forecast.csv
-      tsfc predict --data feed.csv --max-age 2d --strict -o forecast.csv
+      tsfc predict --data feed.csv --horizon 24 --max-age 2d --output forecast.csv
       tsfc predict --ids "Sydney|New South Wales|Holiday" --format json
     """
     from tsfc import render

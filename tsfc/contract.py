@@ -12,6 +12,7 @@ per-column training range, spread and missing-value rate); the bundle keeps it a
   before it), values far outside the training range, many more missing values than at fit
   time, and columns the model does not read that were dropped, added or reordered.
 
+The file the bundle was fitted on (same SHA-256) is new data for none of these but ``--max-age``.
 Bundles fitted before the contract existed have no ``contract``: their column, range and
 missing-value checks are skipped; continuity and ``--max-age`` need only the timestamps.
 No printing: callers show the notes.
@@ -129,6 +130,8 @@ def check_series(manifest: dict, series, checks: Checks | None = None) -> list[s
     contract = manifest.get("contract") or {}
     last = series.index[-1] if series.index is not None else None
     check_age(last, checks, series.utc, series.path)
+    if series.sha256 and series.sha256 == (manifest.get("source") or {}).get("sha256"):
+        return []  # the very file the bundle was fitted on: nothing new to check
     notes = _continuity(manifest, series)
     if contract:
         notes += _columns(contract, series.header)
