@@ -124,6 +124,14 @@ class EpochReporter:
         if self.progress is not None:
             self.progress.update(self.task, description="preparing…")
 
+    def phase(self, line: str) -> None:
+        """A run that trains more than once (`update`) starts its next training."""
+        if self.progress is not None:
+            self.progress.console.print(f"tsfc: {line}")
+            self.progress.update(self.task, description="preparing…")
+        elif not self.quiet:
+            print(f"tsfc: {line}", file=sys.stderr, flush=True)
+
     def batch(self, epoch: int, epochs: int, done: int, batches: int) -> None:
         """`done` of `batches` batches of round `epoch` of `epochs` are trained."""
         if self.progress is not None:
@@ -470,6 +478,7 @@ def info_rows(m: dict) -> list[tuple[str, str]]:
         ("source", f"{source.get('path')} (sha256 {str(source.get('sha256'))[:12]}…)"),
     ]
     rows += [("data note", str(n)) for n in source.get("notes") or []]
+    rows += lineage_rows(m.get("lineage"))
     return [(k, str(v)) for k, v in rows]
 
 
@@ -479,6 +488,26 @@ def contract_words(contract: dict | None) -> str:
         return "none (fitted by an older tsfc): new data are checked for columns and frequency only"
     ranges = ", ".join(f"{name} {s['min']:.4g} to {s['max']:.4g}" for name, s in contract["columns"].items())
     return f"{len(contract['header'])} columns in the header; training range {ranges}"
+
+
+def lineage_rows(lineage) -> list[tuple[str, str]]:
+    """`tsfc update`'s record of how the bundle replaced its parent (the latest update, and how many)."""
+    if not isinstance(lineage, list) or not lineage or not isinstance(lineage[-1], dict):
+        return []
+    last = lineage[-1]
+    held = last.get("holdout") or {}
+    metric = str(last.get("metric", "mase")).upper()
+    how = "warm start" if last.get("warm_start") else "from scratch"
+    rows = [
+        ("updated", f"{last.get('updated')}: {last.get('decision')} parent sha256 {str(last.get('parent_sha256'))[:12]}… "
+                    f"({how}{', refitted on every row' if last.get('refit') else ''})"),
+        ("update scores", f"challenger {metric} {number(last.get('challenger'))} vs parent "
+                          f"{number(last.get('champion'))} on {held.get('origins')} origins from "
+                          f"{held.get('first_origin')}, margin {last.get('margin')}"),
+    ]
+    if len(lineage) > 1:
+        rows.append(("generation", f"{len(lineage) + 1} (updated {len(lineage)} times; --json: lineage)"))
+    return rows
 
 
 def _panel_rows(m: dict) -> list[tuple[str, str]]:
