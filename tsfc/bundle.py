@@ -58,10 +58,17 @@ def save(path: str | os.PathLike, manifest: dict, tensors: dict[str, np.ndarray]
 
 
 def load(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray]]:
+    """Read and verify a bundle: its manifest and float32 arrays by name (see `load_with_checksum`)."""
+    manifest, arrays, _ = load_with_checksum(path)
+    return manifest, arrays
+
+
+def load_with_checksum(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray], str]:
     """Read and verify a bundle.
 
     Returns:
-        The manifest and the float32 arrays by name.
+        The manifest, the float32 arrays by name, and the verified checksum (``tsfc_sha256``),
+        which names this exact bundle (the forecast ledger keys its forecasts by it).
 
     Raises:
         BundleError: missing, unreadable, not a bundle, corrupt, tampered with, or from an
@@ -89,7 +96,7 @@ def load(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray]]:
     for name, array in arrays.items():
         if not np.isfinite(array).all():
             raise BundleError(f"{path}: tensor {name[:80]!r} holds non-finite values; fit the model again")
-    return manifest, arrays
+    return manifest, arrays, metadata["tsfc_sha256"]
 
 
 def _read(path: Path) -> bytes:
