@@ -3,7 +3,7 @@
 Only this module opens SQLite (the standard library's sqlite3). The ledger is a plain SQLite
 database that any SQLite tool can read; the README documents its tables:
 
-- ``bundles``: one row per bundle, by checksum: its path, target, manifest (JSON, so `score`
+- ``bundles``: one row per bundle checksum: its path, target, manifest (JSON, so `score`
   reads new data as that bundle did even after the bundle file is gone or replaced) and the
   MASE scale of each series (JSON);
 - ``runs``: one row per `predict` run: bundle, bundle path, when issued (UTC), horizon, the
@@ -40,7 +40,8 @@ PAUSE_ENV = "TSFC_TEST_LEDGER_PAUSE"  # tests only: a directory; the writer wait
 
 SCHEMA = (
     """CREATE TABLE bundles (
-        sha256 TEXT PRIMARY KEY,
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT NOT NULL UNIQUE,
         path TEXT NOT NULL,
         target TEXT NOT NULL,
         manifest TEXT NOT NULL,
@@ -48,7 +49,7 @@ SCHEMA = (
     )""",
     """CREATE TABLE runs (
         id INTEGER PRIMARY KEY,
-        bundle TEXT NOT NULL REFERENCES bundles(sha256),
+        bundle INTEGER NOT NULL REFERENCES bundles(id),
         bundle_path TEXT NOT NULL,
         issued TEXT NOT NULL,
         horizon INTEGER NOT NULL,
@@ -58,7 +59,7 @@ SCHEMA = (
     """CREATE TABLE forecasts (
         id INTEGER PRIMARY KEY,
         run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-        bundle TEXT NOT NULL,
+        bundle INTEGER NOT NULL REFERENCES bundles(id),
         series TEXT NOT NULL DEFAULT '',
         origin TEXT NOT NULL,
         lead INTEGER NOT NULL,
@@ -191,10 +192,11 @@ def recording(path: str | os.PathLike, entry: Entry, timeout: float = BUSY_SECON
     con = _open(path, create=True, timeout=timeout)
     try:
         with _writing(path):
+            _pause_for_tests("begin")
             con.execute("BEGIN IMMEDIATE")
             try:
                 _insert(con, entry)
-                _pause_for_tests()
+                _pause_for_tests("inside")
                 yield
                 con.execute("COMMIT")
             except BaseException:
@@ -225,17 +227,20 @@ def read(path: str | os.PathLike):
     try:
         with _reading(path):
             con.execute("BEGIN")  # one snapshot for all three queries, while writers carry on
+            # runs and bundles are few: joined here rather than repeated on every row SQLite hands over
             forecasts = pd.read_sql_query(
-                "SELECT f.id, f.run, f.bundle, f.series, f.origin, f.lead, f.target_time, f.value, "
-                "r.issued, r.bundle_path FROM forecasts f JOIN runs r ON r.id = f.run", con)
+                "SELECT id, run, bundle, series, origin, lead, target_time, value FROM forecasts", con)
+            runs = pd.read_sql_query("SELECT id, issued, bundle_path FROM runs", con).set_index("id")
             intervals = pd.read_sql_query("SELECT forecast, level, lo, hi FROM intervals", con)
-            bundles = {
-                sha: {"path": p, "target": t, "manifest": json.loads(m), "mase_scales": json.loads(s)}
-                for sha, p, t, m, s in con.execute("SELECT sha256, path, target, manifest, mase_scales FROM bundles")
-            }
+            stored = con.execute("SELECT id, sha256, path, target, manifest, mase_scales FROM bundles").fetchall()
             con.execute("COMMIT")
     finally:
         con.close()
+    forecasts["bundle"] = forecasts["bundle"].map({key: sha for key, sha, *_ in stored})
+    forecasts["issued"] = forecasts["run"].map(runs["issued"])
+    forecasts["bundle_path"] = forecasts["run"].map(runs["bundle_path"])
+    bundles = {sha: {"path": p, "target": t, "manifest": json.loads(m), "mase_scales": json.loads(s)}
+               for _, sha, p, t, m, s in stored}
     return forecasts, intervals, bundles
 
 
@@ -347,19 +352,21 @@ def _insert(con, entry: Entry) -> None:
     """The run's rows; forecasts of the same bundle, series and origin replace earlier ones."""
     import datetime as dt
 
-    sha = entry.bundle_sha256
-    if con.execute("SELECT 1 FROM bundles WHERE sha256 = ?", (sha,)).fetchone() is None:
-        con.execute(
+    found = con.execute("SELECT id FROM bundles WHERE sha256 = ?", (entry.bundle_sha256,)).fetchone()
+    if found is None:
+        bundle = con.execute(
             "INSERT INTO bundles (sha256, path, target, manifest, mase_scales) VALUES (?, ?, ?, ?, ?)",
-            (sha, entry.bundle_path, entry.target, json.dumps(entry.manifest, allow_nan=False),
+            (entry.bundle_sha256, entry.bundle_path, entry.target, json.dumps(entry.manifest, allow_nan=False),
              json.dumps(entry.mase_scales, allow_nan=False)),
-        )
+        ).lastrowid
+    else:
+        bundle = found[0]
     issued = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     run = con.execute(
         "INSERT INTO runs (bundle, bundle_path, issued, horizon, data_path, tsfc_version) VALUES (?, ?, ?, ?, ?, ?)",
-        (sha, entry.bundle_path, issued, entry.horizon, entry.data_path, entry.tsfc_version),
+        (bundle, entry.bundle_path, issued, entry.horizon, entry.data_path, entry.tsfc_version),
     ).lastrowid
-    keys = sorted({(sha, series, origin) for series, origin, *_ in entry.forecasts})
+    keys = sorted({(bundle, series, origin) for series, origin, *_ in entry.forecasts})
     replaced = set()
     for key in keys:
         replaced.update(r for (r,) in con.execute(
@@ -371,22 +378,25 @@ def _insert(con, entry: Entry) -> None:
     )
     con.executemany(
         "INSERT INTO forecasts (run, bundle, series, origin, lead, target_time, value) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(run, sha, *row) for row in entry.forecasts],
+        [(run, bundle, *row) for row in entry.forecasts],
     )
     con.executemany(
         "INSERT INTO intervals (forecast, level, lo, hi) SELECT id, ?, ?, ? FROM forecasts "
         "WHERE bundle = ? AND series = ? AND origin = ? AND lead = ?",
-        [(level, lo, hi, sha, series, origin, lead) for series, origin, lead, level, lo, hi in entry.intervals],
+        [(level, lo, hi, bundle, series, origin, lead) for series, origin, lead, level, lo, hi in entry.intervals],
     )
 
 
-def _pause_for_tests() -> None:
-    """With $TSFC_TEST_LEDGER_PAUSE set to a directory: say so there and wait, inside the open
-    transaction, until a file `release` appears (at most a minute). Tests kill or race a writer here."""
+def _pause_for_tests(where: str) -> None:
+    """With $TSFC_TEST_LEDGER_PAUSE set to a directory, tests race or kill a writer at two points:
+    "begin" (about to take the write lock) only leaves a file `begin.<pid>` there; "inside" (rows
+    written, not committed) leaves `inside.<pid>` and waits for a file `release` (at most a minute)."""
     directory = os.environ.get(PAUSE_ENV)
     if not directory:
         return
-    Path(directory, f"inside.{os.getpid()}").touch()
+    Path(directory, f"{where}.{os.getpid()}").touch()
+    if where != "inside":
+        return
     deadline = time.monotonic() + 60
     while not Path(directory, "release").exists() and time.monotonic() < deadline:
         time.sleep(0.01)

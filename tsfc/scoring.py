@@ -248,8 +248,12 @@ def _empty() -> dict:
 def _period_labels(origins, period: str) -> np.ndarray:
     """'2024-03' for a month of origin; the Monday that starts the week, '2024-03-04', for a week."""
     if period == "month":
-        return origins.dt.strftime("%Y-%m").to_numpy()
-    return (origins.dt.normalize() - origins.dt.weekday * np.timedelta64(1, "D")).dt.strftime("%Y-%m-%d").to_numpy()
+        starts, unit = origins.to_numpy().astype("datetime64[M]"), "M"
+    else:
+        days = origins.to_numpy().astype("datetime64[D]")
+        starts, unit = days - (days.astype(np.int64) + 3) % 7, "D"  # 1970-01-01 was a Thursday
+    unique, inverse = np.unique(starts, return_inverse=True)
+    return np.datetime_as_string(unique, unit=unit)[inverse]
 
 
 def _by_bundle(frame, scored, bundles: dict) -> list[dict]:
