@@ -62,8 +62,9 @@ def test_realised_accuracy_by_hand(case):
     assert [(r["period"], r["forecasts"]) for r in by_month] == [("2024-01", 7)]
 
 
-def test_since_keeps_the_later_origins(case):
-    result = score(case / "f.db", case / "actual.csv", since="2024-01-01 03:00")
+@pytest.mark.parametrize("since", ["2024-01-01 03:00", "6h"])  # the newest origin is 09:00
+def test_since_keeps_the_later_origins(case, since):
+    result = score(case / "f.db", case / "actual.csv", since=since)
     assert result.counts["scored"] == 4
     assert result.overall["mae"] == pytest.approx(7 / 4)
 

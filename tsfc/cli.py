@@ -31,7 +31,7 @@ EXIT_SUMMARY = {
     4: "bundle or ledger: missing, corrupt, tampered with, foreign, too new",
     5: "training failed: loss not finite, out of memory",
     6: "an output cannot be written: permissions, disk full",
-    7: "a quality gate failed (--fail-if-worse-than, --fail-if-worse-than-backtest)",
+    7: "a quality gate failed (evaluate or score --fail-if-worse-than*)",
     75: "busy: another run holds the bundle (retry, or pass --wait)",
     129: "hung up (SIGHUP)",
     130: "interrupted (Ctrl-C, SIGINT)",
@@ -382,7 +382,7 @@ def predict(
 
     Examples:
       tsfc predict --horizon 12
-      tsfc predict --data newer.csv --horizon 24 --output forecast.csv --ledger forecasts.db
+      tsfc predict --data new.csv -o forecast.csv --ledger forecasts.db
       tsfc predict --ids "Sydney|New South Wales|Holiday" --format json
     """
     from tsfc import render
@@ -570,7 +570,7 @@ def score(
         Path, typer.Option("--ledger", envvar="TSFC_LEDGER", metavar="PATH", help="The SQLite ledger `tsfc predict --ledger` wrote.", show_default=False)
     ],
     data: Annotated[Path, typer.Option("--data", "-d", metavar="CSV", help="CSV holding the actual values (read as each bundle read its data).", show_default=False)],
-    since: Annotated[Optional[str], typer.Option("--since", metavar="DATE", help="Only forecasts whose origin is at or after this time.", show_default=False)] = None,
+    since: Annotated[Optional[str], typer.Option("--since", metavar="DATE", help="Only forecasts whose origin is at or after this time, or within a span of the newest (30d, 12h, 8w).", show_default=False)] = None,
     period: Annotated[Literal[PERIODS], typer.Option("--period", metavar=_choices(PERIODS), help="Group origins by week or month (auto: by week up to 13 weeks).")] = "auto",
     fail_if_worse_than_backtest: Annotated[
         Optional[float],

@@ -54,7 +54,8 @@ def score(ledger_path, data, *, since: str | None = None, period: str = "auto", 
     """Score the forecasts of the ledger at `ledger_path` against the actuals in the CSV `data`.
 
     Args:
-        since: only forecasts whose origin is at or after this time.
+        since: only forecasts whose origin is at or after this time, or within this span
+            (``30d``, ``12h``, ``8w``) of the newest origin in the ledger.
         period: group origins by "week" or "month" ("auto": by week up to 13 weeks of origins).
         gate: the factor of --fail-if-worse-than-backtest; the result's `gate` says, for each
             bundle in service, whether its realised MASE is within `gate` x its validation MASE.
@@ -79,7 +80,9 @@ def score(ledger_path, data, *, since: str | None = None, period: str = "auto", 
         origin=pd.to_datetime(forecasts["origin"], format="ISO8601"),
         target_time=pd.to_datetime(forecasts["target_time"], format="ISO8601"),
     )
-    if start is not None:
+    if isinstance(start, pd.Timedelta):  # a span back from the newest origin
+        start = frame["origin"].max() - start
+    if start is not None and len(frame):
         frame = frame[frame["origin"] >= start].reset_index(drop=True)
     data_path = _attach_actuals(frame, bundles, data, read_options, notes)
     scored = _errors(frame[frame["actual"].notna()], bundles, intervals)
@@ -133,16 +136,23 @@ def promised(manifest: dict, mase_scales: dict) -> dict:
 # ---------------------------------------------------------------- actuals
 
 def _parse_since(since: str | None):
+    """A timestamp (UTC, naive), or a span such as 30d, 12h or 8w back from the newest origin."""
+    import re
+
     import pandas as pd
 
     if since is None:
         return None
+    span = re.fullmatch(r"\s*(\d+)\s*([hdw])\s*", since)
+    if span:
+        return pd.Timedelta(int(span[1]), {"h": "h", "d": "D", "w": "W"}[span[2]])
     try:
         stamp = pd.Timestamp(since)
     except (TypeError, ValueError):
         stamp = None
     if stamp is None or pd.isna(stamp):
-        raise UsageError(f"--since must be a date or time such as 2024-01-01, got {since!r}")
+        raise UsageError(f"--since must be a date or time such as 2024-01-01, or a span back from the newest "
+                         f"forecast such as 30d, 12h or 8w; got {since!r}")
     return stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo else stamp
 
 
