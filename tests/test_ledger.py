@@ -64,6 +64,28 @@ def test_other_bundles_and_series_are_kept_apart(tmp_path):
     assert sorted({(r[0], r[4]) for r in rows(db)}) == [("", 1), ("", 2), ("Sydney|Holiday", 4)]
 
 
+def test_entry_of_reads_the_forecast_and_its_interval_columns():
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from tsfc.pipeline import Forecast
+
+    index = pd.date_range("2024-03-31", periods=2, freq="h", name="date")
+    frame = pd.DataFrame({"OT": [1.0, 2.0], "OT_lo_80": [0.5, 1.5], "OT_hi_80": [1.5, 2.5],
+                          "OT_lo_95": [0.0, 1.0], "OT_hi_95": [2.0, 3.0]}, index=index)
+    loaded = SimpleNamespace(manifest={"target": "OT", "freq": "h", "train_stats": {"mase_scale": {"mae": 0.7}}},
+                             checksum="c" * 64, path="/m/model.tsfc", panel=None)
+    got = ledger.entry_of(Forecast(frame, bundle=loaded, origins={"": "2024-03-30T23:00:00"}), "new.csv")
+    assert got.forecasts == [("", "2024-03-30T23:00:00", 1, "2024-03-31T00:00:00", 1.0),
+                             ("", "2024-03-30T23:00:00", 2, "2024-03-31T01:00:00", 2.0)]
+    assert sorted(got.intervals) == [
+        ("", "2024-03-30T23:00:00", 1, 80.0, 0.5, 1.5), ("", "2024-03-30T23:00:00", 1, 95.0, 0.0, 2.0),
+        ("", "2024-03-30T23:00:00", 2, 80.0, 1.5, 2.5), ("", "2024-03-30T23:00:00", 2, 95.0, 1.0, 3.0)]
+    assert (got.horizon, got.mase_scales, got.bundle_sha256) == (2, {"": 0.7}, "c" * 64)
+    assert got.data_path.endswith("/new.csv") and os.path.isabs(got.data_path)
+
+
 def test_intervals_are_stored_by_level(tmp_path):
     db = tmp_path / "f.db"
     record(db, entry(bounds=[(1, 0.5, 1.5), (2, 1.0, 3.0)]))

@@ -2,6 +2,7 @@
 
 import json
 import math
+import os
 
 import numpy as np
 import pandas as pd
@@ -86,6 +87,30 @@ def test_the_gate_fails_above_the_factor(case):
                                                r"MASE 0.5, above the limit of 1.4 x") as caught:
         check_gate(score(case / "f.db", case / "actual.csv", gate=1.4))
     assert caught.value.exit_code == 7
+
+
+def test_nothing_since_is_a_note_not_an_error(case):
+    result = score(case / "f.db", case / "actual.csv", since="2030-01-01")
+    assert result.counts["forecasts"] == 0 and result.overall["mae"] is None and result.by_bundle == []
+    assert result.notes == ["no forecasts in the ledger since 2030-01-01; record some with `tsfc predict --ledger`"]
+
+
+def test_the_report_fits_80_columns(case):
+    from rich.console import Console
+
+    from tsfc import render
+
+    result = score(case / "f.db", case / "actual.csv")
+    console = Console(width=80, record=True, file=open(os.devnull, "w"))
+    for table in render.score_tables(result, 80):
+        console.print(table)
+    shown = console.export_text()
+    assert max(map(len, shown.splitlines())) <= 80
+    assert "66.67" in shown  # the coverage column, in %
+    text = render.score_text(result).splitlines()
+    assert text[2].split() == ["group", "key", "forecasts", "mae", "rmse", "mase", "smape", "coverage_80",
+                               "validation_mase"]
+    assert text[4].split()[:3] + text[4].split()[-1:] == ["bundle", "aaaaaaaa*", "7", "0.5"]
 
 
 def test_bad_options(case):

@@ -90,6 +90,9 @@ def score(ledger_path, data, *, since: str | None = None, period: str = "auto", 
     counts = {"runs": int(frame["run"].nunique()), "forecasts": len(frame), "scored": len(scored),
               "pending": int((frame["actual"].isna() & after_end).sum()),
               "missing": int((frame["actual"].isna() & ~after_end).sum())}
+    if not len(frame):
+        notes.append(f"no forecasts in the ledger{'' if since is None else f' since {since}'}; "
+                     "record some with `tsfc predict --ledger`")
     if counts["missing"]:
         notes.append(f"{counts['missing']} forecasts have no actual in {data_path} although the data reach past "
                      "their target time (a series or rows missing from it)")
