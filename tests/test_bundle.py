@@ -170,3 +170,38 @@ def test_save_leaves_old_bundle_when_manifest_cannot_be_written(path):
         bundle.save(path, {"lr": float("nan")}, TENSORS)
     assert path.read_bytes() == before
     assert sorted(p.name for p in path.parent.iterdir()) == ["model.tsfc"]
+
+
+# ---------------------------------------------------------------- generations (tsfc update --keep)
+
+def test_save_keeps_generations_newest_first_and_drops_the_oldest(path):
+    written = [path.read_bytes()]
+    for n in range(1, 4):
+        kept = bundle.save(path, {**MANIFEST, "target": f"v{n}"}, TENSORS, keep=2)
+        written.append(path.read_bytes())
+        assert kept == bundle.generations(path, 2)[: min(n, 2)]
+    assert bundle.generations(path, 3) == [path.with_name(f"model.tsfc.{s}") for s in ("prev", "prev2", "prev3")]
+    assert (path.with_name("model.tsfc.prev").read_bytes(), path.with_name("model.tsfc.prev2").read_bytes()) == (
+        written[2], written[1])
+    assert sorted(p.name for p in path.parent.iterdir()) == ["model.tsfc", "model.tsfc.prev", "model.tsfc.prev2"]
+    assert bundle.save(path, MANIFEST, TENSORS) == [] and path.with_name("model.tsfc.prev").read_bytes() == written[2]
+
+
+def test_a_failure_while_keeping_generations_loses_no_bundle(path, monkeypatch):
+    """Killed (here: failing) after the older generations moved but before the copy is written:
+    the bundle is untouched and every earlier file still exists under some generation's name."""
+    from tsfc import files
+    from tsfc.errors import OutputError
+
+    bundle.save(path, {**MANIFEST, "target": "v1"}, TENSORS, keep=2)
+    before = {p.name: p.read_bytes() for p in path.parent.iterdir()}
+
+    def disk_full(*args, **kwargs):
+        raise OutputError("cannot write: the disk is full")
+
+    monkeypatch.setattr(files, "write_bytes", disk_full)
+    with pytest.raises(OutputError):
+        bundle.save(path, {**MANIFEST, "target": "v2"}, TENSORS, keep=2)
+    after = {p.name: p.read_bytes() for p in path.parent.iterdir()}
+    assert after["model.tsfc"] == before["model.tsfc"]
+    assert set(before.values()) <= set(after.values()) and not [n for n in after if n.endswith(".tmp")]

@@ -1,5 +1,6 @@
 """`tsfc score`: stored forecasts against actuals, with numbers worked out by hand."""
 
+import hashlib
 import json
 import math
 import os
@@ -89,6 +90,17 @@ def test_the_gate_fails_above_the_factor(case):
     assert caught.value.exit_code == 7
 
 
+def test_the_promise_of_an_updated_bundle_includes_its_holdout():
+    from tsfc.scoring import promised
+
+    record = {"decision": "replaced", "metric": "mase", "champion": 0.9, "challenger": 0.8,
+              "holdout": {"origins": 168, "horizon": 24}}
+    got = promised({**MANIFEST, "lineage": [{"decision": "replaced"}, record]}, {"": 2.0})
+    assert got == {"source": "validation", "mae": 1.0, "mase": 0.5, "rows": 40,
+                   "holdout": {"metric": "mase", "value": 0.8, "origins": 168, "horizon": 24}}
+    assert "holdout" not in promised(MANIFEST, {"": 2.0})
+
+
 def test_nothing_since_is_a_note_not_an_error(case):
     result = score(case / "f.db", case / "actual.csv", since="2030-01-01")
     assert result.counts["forecasts"] == 0 and result.overall["mae"] is None and result.by_bundle == []
@@ -162,6 +174,7 @@ def test_predict_then_score_end_to_end(tmp_path, monkeypatch):
     actual = full.set_index(pd.to_datetime(full["date"]))["x"]
     expected = np.abs(stored["value"].to_numpy() - actual[pd.to_datetime(stored["target_time"])].to_numpy()).mean()
     assert report["overall"]["mae"] == pytest.approx(expected)
+    assert report["by_bundle"][0]["bundle_sha256"] == hashlib.sha256((tmp_path / "model.tsfc").read_bytes()).hexdigest()
     (scale,) = [b["manifest"]["train_stats"]["mase_scale"]["mae"] for b in bundles.values()]
     assert report["overall"]["mase"] == pytest.approx(expected / scale)
 

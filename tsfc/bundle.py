@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from tsfc.errors import BundleError
-from tsfc.files import atomic_path
+from tsfc.files import atomic_path, keep_generations
 
 FORMAT = "tsfc-bundle"
 FORMAT_VERSION = 1
@@ -35,13 +35,19 @@ MAX_STRING_CHARS = 10_000
 ALLOWED_DTYPES = {"F32"}
 
 
-def save(path: str | os.PathLike, manifest: dict, tensors: dict[str, np.ndarray]) -> None:
+def save(path: str | os.PathLike, manifest: dict, tensors: dict[str, np.ndarray], keep: int = 0) -> list[Path]:
     """Write the bundle atomically: the previous file at `path` survives any failure.
 
     Args:
         path: destination file.
         manifest: JSON-serialisable description (must not contain NaN or infinity).
         tensors: float32 arrays by name.
+        keep: earlier generations to keep beside `path` (`generations`): the file being
+            replaced becomes ``PATH.prev``, the one before ``PATH.prev2``, and so on.
+
+    Returns:
+        The paths of the kept generations, newest first (empty when `keep` is 0 or there was
+        no file to keep).
 
     Raises:
         OutputError: the file cannot be written.
@@ -55,6 +61,22 @@ def save(path: str | os.PathLike, manifest: dict, tensors: dict[str, np.ndarray]
     data = st_save(arrays, metadata=metadata)
     with atomic_path(path, "--bundle") as tmp:
         tmp.write_bytes(data)
+        kept = keep_generations(path, generations(path, keep), "--bundle")
+    return kept
+
+
+def generations(path: str | os.PathLike, keep: int) -> list[Path]:
+    """Where `save(keep=N)` keeps earlier bundles, newest first: PATH.prev, PATH.prev2, ... PATH.prevN."""
+    path = Path(path).absolute()
+    return [path.with_name(f"{path.name}.prev{'' if n == 1 else n}") for n in range(1, keep + 1)]
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """SHA-256 of the bundle file's bytes (what `sha256sum` prints): a bundle's identity in lineage records."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError as exc:
+        raise BundleError(f"{Path(path).absolute()}: cannot read bundle ({exc.strerror})") from None
 
 
 def load(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray]]:
@@ -67,8 +89,9 @@ def load_with_checksum(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndar
     """Read and verify a bundle.
 
     Returns:
-        The manifest, the float32 arrays by name, and the verified checksum (``tsfc_sha256``),
-        which names this exact bundle (the forecast ledger keys its forecasts by it).
+        The manifest, the float32 arrays by name, and the SHA-256 of the bytes read (as
+        `file_sha256` and `sha256sum` give it): the identity of this exact bundle, read in the
+        same breath as its contents (the forecast ledger keys its forecasts by it).
 
     Raises:
         BundleError: missing, unreadable, not a bundle, corrupt, tampered with, or from an
@@ -96,7 +119,7 @@ def load_with_checksum(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndar
     for name, array in arrays.items():
         if not np.isfinite(array).all():
             raise BundleError(f"{path}: tensor {name[:80]!r} holds non-finite values; fit the model again")
-    return manifest, arrays, metadata["tsfc_sha256"]
+    return manifest, arrays, hashlib.sha256(raw).hexdigest()
 
 
 def _read(path: Path) -> bytes:

@@ -19,6 +19,7 @@ from tsfc import __version__
 from tsfc.config import DEVICES, MODELS, NORMS, FitConfig
 from tsfc.errors import EXIT_CODES, TsfcError
 from tsfc.render import EpochReporter, fit_line, log, note, notes_after_reread, say, validation_line
+from tsfc.update import DEFAULT_KEEP, DEFAULT_MARGIN
 
 FIT = FitConfig()  # the defaults every fit option shows
 
@@ -31,7 +32,7 @@ EXIT_SUMMARY = {
     4: "bundle or ledger: missing, corrupt, tampered with, foreign, too new",
     5: "training failed: loss not finite, out of memory",
     6: "an output cannot be written: permissions, disk full",
-    7: "a quality gate failed (evaluate or score --fail-if-worse-than*)",
+    7: "quality gate: evaluate/score --fail-if-worse-than*, update --fail-if-kept",
     75: "busy: another run holds the bundle (retry, or pass --wait)",
     129: "hung up (SIGHUP)",
     130: "interrupted (Ctrl-C, SIGINT)",
@@ -454,6 +455,7 @@ def _resolve_format(fmt: str | None, output: Path | None, tty: bool) -> str:
 def info(
     bundle: BundleOpt = Path("model.tsfc"),
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole manifest as JSON.")] = False,
+    series: Annotated[bool, typer.Option("--series", help="Many-series bundle: list every series (id, rows, method, last time).")] = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Show what a bundle holds: columns, frequency, configuration, training summary.
@@ -473,6 +475,13 @@ def info(
             import json
 
             print(json.dumps(manifest, indent=2))
+        elif series:
+            from tsfc.errors import UsageError
+            from tsfc.render import series_lines
+
+            if "panel" not in manifest:
+                raise UsageError("--series needs a bundle of many series (fit with --id-col)")
+            sys.stdout.write(series_lines(manifest))
         else:
             from tsfc.render import print_info
 
@@ -651,6 +660,9 @@ def plot(
         Optional[str], typer.Option("--ylabel", help="Value axis label with units, e.g. \"load (MW)\" (default: the target column).")
     ] = None,
     threads: BacktestThreadsOpt = 0,
+    series_ids: Annotated[
+        Optional[str], typer.Option("--id", metavar="ID[,ID]", help="Many-series bundle: the series to draw, one panel each (default: the first four).", show_default=False)
+    ] = None,
     quiet: QuietOpt = False,
     sep: SepOpt = None,
     decimal: DecimalOpt = ".",
@@ -669,12 +681,13 @@ def plot(
       tsfc plot --data newer.csv --horizon 48 --history 336 -o next-two-days.png
     """
     with _reported():
+        from tsfc.panel import parse_ids
         from tsfc.plotting import plot as draw
 
         result = draw(
             kind, bundle, output, horizon=horizon, data=data, history=history, as_of=as_of,
             leads=_parse_leads(lead), stride=stride, width=width, height=height, dpi=dpi, title=title, ylabel=ylabel,
-            threads=threads,
+            threads=threads, ids=parse_ids(series_ids),
             read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
         )
         _print_notes(result.notes, bundle)
@@ -690,6 +703,107 @@ def _parse_leads(text: str | None) -> list[int] | None:
         from tsfc.errors import UsageError
 
         raise UsageError(f"--lead must be a comma list of steps such as 1,24, got {text!r}") from None
+
+
+# ---------------------------------------------------------------- update
+
+def _fit_override(name: str):
+    """fit's option `name`, its flags and help, for `update`: default None, i.e. the bundle's value."""
+    import typing
+
+    kind, info = typing.get_args(typing.get_type_hints(fit, include_extras=True)[name])[:2]
+    flags = (info.default, *info.param_decls)  # typer.Option("--model", "-m") stores "--model" as the default
+    return Annotated[Optional[kind], typer.Option(*flags, metavar=info.metavar, help=info.help, show_default=False)]
+
+
+# Every option of `fit` that decides what is trained; `update` takes each, as `Override[name]`.
+FIT_OPTIONS = ("model", "window", "block", "season", "hidden", "layers", "dropout", "epochs", "batch_size", "lr",
+               "weight_decay", "patience", "split", "norm", "highway", "seed", "device", "max_windows")
+Override = {name: _fit_override(name) for name in FIT_OPTIONS}
+
+
+@command("Retrain on newer data; keep the new model only if it wins.")
+def update(
+    data: Annotated[Path, typer.Option("--data", "-d", metavar="CSV", help="The newer CSV, with the bundle's columns.", show_default=False)],
+    bundle: BundleOpt = Path("model.tsfc"),
+    holdout: Annotated[Optional[int], typer.Option("--holdout", help="Rows held out at the end to compare the models (default: 2 x the bundle's horizon - 1, a horizon of origins).", show_default=False)] = None,
+    from_scratch: Annotated[bool, typer.Option("--from-scratch", help="Train the challenger from scratch, not from the bundle's weights.")] = False,
+    margin: Annotated[float, typer.Option("--margin", help="Replace only if the challenger's MASE < the bundle's x (1 - margin).")] = DEFAULT_MARGIN,
+    keep: Annotated[int, typer.Option("--keep", help="Earlier bundles kept when replacing: PATH.prev, PATH.prev2, ...")] = DEFAULT_KEEP,
+    no_refit: Annotated[bool, typer.Option("--no-refit", help="Write the challenger as tested, without refitting it on every row.")] = False,
+    fail_if_kept: Annotated[bool, typer.Option("--fail-if-kept", help="Exit 7 when the bundle is kept.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print both scores and the decision as JSON.")] = False,
+    threads: Annotated[int, typer.Option("--threads", help=ThreadsHelp.format(
+        what="torch threads for training, backtest workers", auto="as fit and evaluate"))] = 0,
+    wait: Annotated[bool, typer.Option("--wait", help="Wait for another run writing the same bundle.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress; only the result, caveats and errors.")] = False,
+    sep: SepOpt = None,
+    decimal: DecimalOpt = ".",
+    thousands: ThousandsOpt = None,
+    encoding: EncodingOpt = None,
+    date_format: DateFormatOpt = None,
+    skip_rows: SkipRowsOpt = 0,
+    model: Override["model"] = None,
+    window: Override["window"] = None,
+    block: Override["block"] = None,
+    season: Override["season"] = None,
+    hidden: Override["hidden"] = None,
+    layers: Override["layers"] = None,
+    dropout: Override["dropout"] = None,
+    epochs: Override["epochs"] = None,
+    batch_size: Override["batch_size"] = None,
+    lr: Override["lr"] = None,
+    weight_decay: Override["weight_decay"] = None,
+    patience: Override["patience"] = None,
+    split: Override["split"] = None,
+    norm: Override["norm"] = None,
+    highway: Override["highway"] = None,
+    seed: Override["seed"] = None,
+    device: Override["device"] = None,
+    max_windows: Override["max_windows"] = None,
+) -> None:
+    """Train a challenger on newer data and replace the bundle only if it forecasts better.
+
+    The challenger is trained on CSV minus its last --holdout rows, with the bundle's options
+    (any fit option given wins), starting from the bundle's weights. Both are backtested from
+    the same held-out rows; the challenger replaces the bundle, refitted on every row, only if
+    its MASE beats the bundle's by --margin. The bundle replaced is kept as PATH.prev. Either
+    way one line says what happened, and the exit code is 0 (7 with --fail-if-kept when kept).
+
+    Examples:
+      tsfc update --data latest.csv
+      tsfc update -d latest.csv -b /var/lib/tsfc/load.tsfc --keep 4 --wait -q
+      tsfc update --data latest.csv --from-scratch --epochs 50 --json
+    """
+    from tsfc.signals import StopSignals
+
+    given = {name: value for name, value in locals().items() if name in FIT_OPTIONS and value is not None}  # the overrides
+    with _reported():
+        from tsfc.config import parse_split
+
+        if "split" in given:
+            given["split"] = parse_split(given["split"])
+        from tsfc.update import update as run_update
+
+        with StopSignals() as stop, EpochReporter(quiet=quiet) as reporter:
+            result = run_update(
+                bundle, data, holdout=holdout, overrides=given, from_scratch=from_scratch, margin=margin,
+                keep=keep, refit=not no_refit, threads=threads, wait=wait,
+                read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
+                on_phase=reporter.phase, on_epoch=reporter.update, on_batch=reporter.batch,
+                on_note=note, should_stop=stop.requested,
+            )
+        _print_notes(result.notes, bundle)
+        if as_json:
+            import json
+
+            print(json.dumps(result.to_dict(), indent=2))
+        else:
+            print(result.line())
+        if fail_if_kept and not result.replaced:
+            from tsfc.errors import QualityGateError
+
+            raise QualityGateError(f"{result.line()} (--fail-if-kept)")
 
 
 # ---------------------------------------------------------------- usage errors

@@ -24,7 +24,7 @@ EXIT_CODES = {
     EXIT_BUNDLE: "bundle or ledger problem: missing, corrupt, tampered with, foreign, or from an incompatible version",
     EXIT_TRAINING: "training failed: loss not finite, out of memory",
     EXIT_OUTPUT: "an output cannot be written: permissions, disk full",
-    EXIT_QUALITY: "a quality gate failed (evaluate --fail-if-worse-than, score --fail-if-worse-than-backtest)",
+    EXIT_QUALITY: "a quality gate failed (evaluate --fail-if-worse-than, score --fail-if-worse-than-backtest, update --fail-if-kept)",
     EXIT_BUSY: "busy: another run holds the bundle; retry later or pass --wait",
     EXIT_HANGUP: "hung up (SIGHUP)",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C, SIGINT)",

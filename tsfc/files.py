@@ -189,3 +189,32 @@ def _acquire(lock_path: Path, target: Path, wait: bool) -> int:
         except FileNotFoundError:
             pass
         os.close(fd)
+
+
+def keep_generations(target: str | os.PathLike, names: list[Path], flag: str | None = None) -> list[Path]:
+    """Before `target` is replaced: shift the copies at `names` (newest first) one generation
+    older, dropping the oldest, and copy `target` to ``names[0]``.
+
+    Call it inside `atomic_path(target)`, after the new file is written and before its rename.
+    Each step is atomic (a rename, or `write_bytes` of the copy), the oldest first, and `target`
+    is replaced only after its copy is safe at ``names[0]``: a run killed midway leaves `target`
+    untouched and at worst one generation missing or doubled; the file being replaced is never lost.
+
+    Returns:
+        The names that now hold a file, newest first (empty if `target` did not exist).
+
+    Raises:
+        OutputError: a rename or the copy failed (`target` is still untouched).
+    """
+    target = Path(target).absolute()
+    if not names or not target.is_file():
+        return []
+    try:
+        for older, newer in zip(reversed(names[1:]), reversed(names[:-1])):
+            if newer.exists():
+                os.replace(newer, older)
+        data = target.read_bytes()
+    except OSError as exc:
+        raise OutputError(f"cannot keep the previous generations of {target}: {_describe(exc, flag)}") from exc
+    write_bytes(names[0], data, flag)
+    return [p for p in names if p.exists()]

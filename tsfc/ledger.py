@@ -3,7 +3,7 @@
 Only this module opens SQLite (the standard library's sqlite3). The ledger is a plain SQLite
 database that any SQLite tool can read; the README documents its tables:
 
-- ``bundles``: one row per bundle checksum: its path, target, manifest (JSON, so `score`
+- ``bundles``: one row per bundle file (by its SHA-256): its path, target, manifest (JSON, so `score`
   reads new data as that bundle did even after the bundle file is gone or replaced) and the
   MASE scale of each series (JSON);
 - ``runs``: one row per `predict` run: bundle, bundle path, when issued (UTC), horizon, the

@@ -378,10 +378,8 @@ def evaluate(bundle_path, horizon: int | None = None, *, data=None, stride: int 
         raise DataError(f"{panel.path}: no series has test rows after its validation data with {W} rows of "
                         f"context and --horizon {horizon}; lower --horizon or pass more rows")
     model = _backtest_all(loaded, panel, tasks, horizon, threads)
-    reports = _score_all(panel, state, tasks, model, horizon, season, fitted_season, W, jobs, notes)
-    metrics, by_lead = _aggregate(reports, horizon)
+    series, metrics, by_lead = _score_all(panel, state, tasks, model, horizon, season, fitted_season, W, jobs, notes)
     origins = np.concatenate([t[2] for t in tasks])
-    series = {panel.ids[t[0]]: r["metrics"] for t, r in zip(tasks, reports)}
     return PanelEvaluation(m["target"], horizon, stride, season, str(panel.path), origins, metrics, by_lead,
                            series, notes)
 
@@ -452,76 +450,103 @@ def _backtest_all(loaded: LoadedBundle, panel: pn.Panel, tasks, horizon: int, th
     return np.split(target, np.cumsum(counts)[:-1])
 
 
-def _score_all(panel, state, tasks, model, horizon, season, fitted_season, W, jobs, notes) -> list[dict]:
-    """Each series' baselines and metrics; `jobs` processes share the series (joblib)."""
+def _score_all(panel, state, tasks, model, horizon, season, fitted_season, W, jobs, notes):
+    """Each series' baselines, then every method's metrics per series, overall and by lead.
+
+    Returns:
+        (series {id: {method: metrics}}, metrics {method: means over series + pooled}, by_lead).
+    """
     work = []
     for (s, b, origins, train_end), pred in zip(tasks, model):
         values = panel.series(s)[:, 0].astype(np.float64)
         train = values[:train_end]
         scale = float(state.mase_scale[b]) if season == fitted_season else None
-        work.append((values, origins, pred, train, scale, float(state.std[b])))
+        work.append((values, origins, pred, train, scale))
     if jobs > 1 and len(work) > 1:
         from joblib import Parallel, delayed
 
         batches = np.array_split(np.arange(len(work)), jobs)
-        parts = Parallel(n_jobs=jobs)(
-            delayed(_score_batch)([work[i] for i in batch], horizon, season, W) for batch in batches)
-        reports = [r for part in parts for r in part]
+        parts = Parallel(n_jobs=jobs)(delayed(_forecast_batch)([work[i] for i in batch], horizon, season, W)
+                                      for batch in batches)
+        done = [r for part in parts for r in part]
     else:
-        reports = _score_batch(work, horizon, season, W)
-    left_out = {}
-    for r in reports:
-        for n in r["notes"]:
-            kind = n.split(":")[0]
-            left_out[kind] = left_out.get(kind, 0) + 1
-    for kind, count in left_out.items():
-        notes.append(f"{kind} in {count} series")
-    return reports
+        done = _forecast_batch(work, horizon, season, W)
+    kinds: dict[str, int] = {}
+    for _, _, _, left_out in done:
+        for n in left_out:
+            kinds[n.split(":")[0]] = kinds.get(n.split(":")[0], 0) + 1
+    notes += [f"{kind} in {count} series" for kind, count in kinds.items()]
+    ids = [panel.ids[t[0]] for t in tasks]
+    stds = np.array([float(state.std[t[1]]) for t in tasks])
+    return _metrics(ids, done, stds, horizon)
 
 
-def _score_batch(work, horizon: int, season: int, W: int) -> list[dict]:
+def _forecast_batch(work, horizon: int, season: int, W: int) -> list[tuple]:
+    """(actual [N, H], {method: forecasts [N, H] or None}, MASE scale, notes) of each series."""
     from tsfc.baselines import forecast_all
-    from tsfc.evaluation import METHODS
-    from tsfc.metrics import report, seasonal_naive_mae
+    from tsfc.metrics import seasonal_naive_mae
 
     out = []
-    for values, origins, pred, train, scale, std in work:
+    for values, origins, pred, train, scale in work:
         notes: list[str] = []
         actual = values[origins[:, None] + np.arange(horizon)]
         predictions = {"model": pred}
         predictions.update(forecast_all(values, origins, horizon, season, W, train if len(train) else None, notes))
         if scale is None:
             scale = seasonal_naive_mae(train, season) if len(train) else None
-        scale = scale if scale else None
-        metrics, by_lead = {}, {}
-        for name in METHODS:
-            p = predictions[name]
-            metrics[name] = None if p is None else report(actual, p, mase_scale=scale, std=std)
-            by_lead[name] = None if p is None else report(actual, p, mase_scale=scale, std=std, axis=0)
-        out.append({"metrics": metrics, "by_lead": by_lead, "actual": actual, "predictions": predictions,
-                    "notes": notes})
+        out.append((actual, predictions, scale or 0.0, notes))
     return out
 
 
-def _aggregate(reports, horizon):
-    """Mean over series of each metric (None where no series defines it), pooled MAE and RMSE beside."""
+def _metrics(ids: list[str], done: list[tuple], stds: np.ndarray, horizon: int):
+    """Per-series metrics of every method, computed for series with equal origin counts at once;
+    the aggregate is the mean over series of each metric, pooled MAE and RMSE beside it."""
     from tsfc.evaluation import METHODS
+    from tsfc.metrics import METRICS, _plain, report_many
 
+    series = {sid: {} for sid in ids}
+    overall = {name: {k: np.full(len(ids), np.nan) for k in METRICS} for name in METHODS}
+    lead = {name: {k: np.full((len(ids), horizon), np.nan) for k in METRICS} for name in METHODS}
+    pooled = {name: [0.0, 0.0, 0] for name in METHODS}  # |e| sum, e^2 sum, count
+    available = {name: np.zeros(len(ids), dtype=bool) for name in METHODS}
+    groups: dict[int, list[int]] = {}
+    for i, (actual, _, _, _) in enumerate(done):
+        groups.setdefault(len(actual), []).append(i)
+    for members in groups.values():
+        actual = np.stack([done[i][0] for i in members])  # [T, N, H]
+        scales = np.array([done[i][2] for i in members])
+        for name in METHODS:
+            have = [j for j, i in enumerate(members) if done[i][1][name] is not None]
+            if not have:
+                continue
+            rows = [members[j] for j in have]
+            pred = np.stack([done[i][1][name] for i in rows])
+            err = pred - actual[have]
+            pooled[name][0] += float(np.abs(err).sum())
+            pooled[name][1] += float(np.square(err).sum())
+            pooled[name][2] += err.size
+            result = report_many(actual[have], pred, mase_scale=scales[have], std=stds[rows])
+            for k, (total, by_lead) in result.items():
+                overall[name][k][rows] = total
+                lead[name][k][rows] = by_lead
+            available[name][rows] = True
     metrics, by_lead = {}, {}
     for name in METHODS:
-        have = [r for r in reports if r["metrics"][name] is not None]
-        if not have:
+        for i, sid in enumerate(ids):
+            series[sid][name] = (
+                {k: _plain(overall[name][k][i]) for k in METRICS} if available[name][i] else None)
+        if not available[name].any():
             metrics[name] = by_lead[name] = None
             continue
-        keys = have[0]["metrics"][name].keys()
-        metrics[name] = {k: _mean([r["metrics"][name][k] for r in have]) for k in keys}
-        err = np.concatenate([(r["predictions"][name] - r["actual"]).ravel() for r in have])
-        metrics[name]["pooled_mae"] = float(np.mean(np.abs(err)))
-        metrics[name]["pooled_rmse"] = float(np.sqrt(np.mean(err**2)))
-        by_lead[name] = {k: [_mean([r["by_lead"][name][k][h] for r in have]) for h in range(horizon)] for k in keys}
-    return metrics, by_lead
+        keep = available[name]
+        metrics[name] = {k: _nanmean(overall[name][k][keep]) for k in METRICS}
+        total_abs, total_sq, count = pooled[name]
+        metrics[name]["pooled_mae"] = total_abs / count
+        metrics[name]["pooled_rmse"] = float(np.sqrt(total_sq / count))
+        by_lead[name] = {k: [_nanmean(lead[name][k][keep, h]) for h in range(horizon)] for k in METRICS}
+    return series, metrics, by_lead
 
 
-def _mean(values: list):
-    kept = [v for v in values if v is not None and np.isfinite(v)]
-    return float(np.mean(kept)) if kept else None
+def _nanmean(values: np.ndarray):
+    finite = values[np.isfinite(values)]
+    return float(finite.mean()) if len(finite) else None

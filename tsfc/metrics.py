@@ -97,3 +97,29 @@ def _plain(value):
         value = float(value)
         return value if np.isfinite(value) else None
     return [_plain(v) for v in np.asarray(value)]
+
+
+def report_many(actual: np.ndarray, forecast: np.ndarray, *, mase_scale: np.ndarray, std: np.ndarray) -> dict:
+    """`report` of many series at once: arrays [S, origins, horizon], one scale and std per series.
+
+    Returns:
+        ``{metric: (overall [S], by_lead [S, horizon])}`` as float arrays, NaN where undefined.
+    """
+    out = {}
+    for axis, key in (((1, 2), 0), (1, 1)):
+        values = {
+            "mae": mae(actual, forecast, axis),
+            "mse": mse(actual, forecast, axis),
+            "mape": mape(actual, forecast, axis),
+            "smape": smape(actual, forecast, axis),
+        }
+        values["rmse"] = np.sqrt(values["mse"])
+        shape = (-1,) + (1,) * (values["mae"].ndim - 1)
+        scale = np.where(np.asarray(mase_scale, dtype=np.float64) > 0, mase_scale, np.nan).reshape(shape)
+        spread = np.where(np.asarray(std, dtype=np.float64) > 0, std, np.nan).reshape(shape)
+        values["mase"] = values["mae"] / scale
+        values["mse_std"] = values["mse"] / spread**2
+        values["mae_std"] = values["mae"] / spread
+        for k in METRICS:
+            out.setdefault(k, [None, None])[key] = values[k]
+    return {k: tuple(v) for k, v in out.items()}

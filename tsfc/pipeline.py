@@ -92,43 +92,105 @@ def fit_csv(
         series = load_csv(csv, target, features=features, date_col=date_col, options=read_options)
         if on_series is not None:
             on_series(series)
-        rows = len(series.values)
-        config, plan = _resolve(config, rows, series.freq, str(series.path))
-        split = Split.from_fractions(rows, config.split)
-        scaler = MinMaxScaling.fit(series.values[: split.train_end])
-        job = Job(scaler.transform(series.values), *sample_starts(split, config.window, config.block),
-                  val_rows=(split.train_end, split.val_end))
-        net, result = _train(job, config, threads, on_epoch, should_stop, on_note, on_batch)
-        from tsfc.verdict import compare_on_validation
+        fitted = fit_series(
+            series, config, threads=threads, on_epoch=on_epoch, should_stop=should_stop, on_note=on_note,
+            on_batch=on_batch,
+        )
+        write_fitted(bundle_path, fitted, should_stop)
+    return fitted.summary(bundle_path)
 
-        validation = compare_on_validation(net, scaler, series.values, split, plan.season)
-        manifest = _manifest(series, config, plan, split, scaler, net, result, validation)
-        tensors = {f"model.{k}": v.detach().cpu().numpy() for k, v in net.state_dict().items()}
-        tensors["history"] = series.values[-config.window :]
-        from tsfc import bundle
 
-        if should_stop is not None and (code := should_stop()) is not None:
-            from tsfc.errors import Interrupted
+@dataclass
+class Fitted:
+    """A trained network and everything its bundle will hold, not yet written (`write_fitted`)."""
 
-            raise Interrupted("interrupted; nothing was written", exit_code=code)
+    series: "object"  # data.Series: the rows trained on; its last `window` rows become the bundle's history
+    config: FitConfig  # resolved: every automatic option chosen
+    plan: "object"  # defaults.Plan
+    split: Split
+    scaler: MinMaxScaling
+    net: "object"  # models.Forecaster, on the CPU
+    result: "object"  # train.TrainResult
+    validation: dict
 
-        bundle.save(bundle_path, manifest, tensors)
-    return FitSummary(
-        bundle=str(Path(bundle_path).absolute()),
-        rows=rows,
-        columns=series.columns,
-        freq=series.freq,
-        block=config.block,
-        epochs_run=len(result.history),
-        best_epoch=result.best_epoch,
-        best_val_loss=result.best_val_loss,
-        stopped=result.stopped,
-        seconds=result.seconds,
-        device=result.device,
-        notes=list(series.notes),
-        plan=plan,
-        validation=validation,
-    )
+    def summary(self, bundle_path: str | Path) -> FitSummary:
+        return FitSummary(
+            bundle=str(Path(bundle_path).absolute()),
+            rows=len(self.series.values),
+            columns=self.series.columns,
+            freq=self.series.freq,
+            block=self.config.block,
+            epochs_run=len(self.result.history),
+            best_epoch=self.result.best_epoch,
+            best_val_loss=self.result.best_val_loss,
+            stopped=self.result.stopped,
+            seconds=self.result.seconds,
+            device=self.result.device,
+            notes=list(self.series.notes),
+            plan=self.plan,
+            validation=self.validation,
+        )
+
+
+def fit_series(
+    series,
+    config: FitConfig,
+    *,
+    initial: dict | None = None,
+    threads: int = 0,
+    on_epoch: Callable | None = None,
+    should_stop: Callable[[], int | None] | None = None,
+    on_note: Callable[[str], None] | None = None,
+    on_batch: Callable[[int, int, int, int], None] | None = None,
+) -> Fitted:
+    """Train the network described by `config` on a loaded `data.Series`; write nothing.
+
+    Args:
+        initial: a state dict of the same network to start from (a warm start) instead of the
+            random initialisation; the linear start is fitted anew on `series` either way.
+        Others as `fit_csv`.
+
+    Raises:
+        DataError (too few rows), UsageError, TrainingError, Interrupted.
+    """
+    rows = len(series.values)
+    config, plan = _resolve(config, rows, series.freq, str(series.path))
+    split = Split.from_fractions(rows, config.split)
+    scaler = MinMaxScaling.fit(series.values[: split.train_end])
+    job = Job(scaler.transform(series.values), *sample_starts(split, config.window, config.block),
+              val_rows=(split.train_end, split.val_end))
+    net, result = _train(job, config, threads, on_epoch, should_stop, on_note, on_batch, initial)
+    from tsfc.verdict import compare_on_validation
+
+    validation = compare_on_validation(net, scaler, series.values, split, plan.season)
+    return Fitted(series, config, plan, split, scaler, net, result, validation)
+
+
+def write_fitted(
+    bundle_path: str | Path, fitted: Fitted, should_stop=None, *, extra: dict | None = None, keep: int = 0
+) -> list[Path]:
+    """Write `fitted` as a bundle, atomically; `extra` adds manifest keys, `keep` as `bundle.save`.
+
+    Returns:
+        The paths holding earlier generations (`bundle.save`).
+
+    Raises:
+        Interrupted: `should_stop` asked to stop (checked last, so nothing is written).
+        OutputError.
+    """
+    f = fitted
+    manifest = _manifest(f.series, f.config, f.plan, f.split, f.scaler, f.net, f.result, f.validation)
+    manifest.update(extra or {})
+    tensors = {f"model.{k}": v.detach().cpu().numpy() for k, v in f.net.state_dict().items()}
+    tensors["history"] = f.series.values[-f.config.window :]
+    from tsfc import bundle
+
+    if should_stop is not None and (code := should_stop()) is not None:
+        from tsfc.errors import Interrupted
+
+        raise Interrupted("interrupted; nothing was written", exit_code=code)
+
+    return bundle.save(bundle_path, manifest, tensors, keep=keep)
 
 
 def _resolve(config: FitConfig, rows: int, freq: str | None, path: str, lengths=None):
@@ -172,7 +234,7 @@ class Job:
     weights: np.ndarray | None = None  # sampling weight of each training window (None: uniform)
 
 
-def _train(job: Job, config, threads, on_epoch, should_stop, on_note, on_batch=None):
+def _train(job: Job, config, threads, on_epoch, should_stop, on_note, on_batch=None, initial=None):
     """Train on the chosen device; with ``--device auto``, an out-of-memory GPU falls back to the CPU once."""
     import torch
 
@@ -182,17 +244,17 @@ def _train(job: Job, config, threads, on_epoch, should_stop, on_note, on_batch=N
     device = train.choose_device(config.device)
     train.set_threads(threads or config.threads, config.hidden)
     try:
-        return _train_on(device, job, config, on_epoch, should_stop, on_batch)
+        return _train_on(device, job, config, on_epoch, should_stop, on_batch, initial)
     except (OutOfMemory, torch.OutOfMemoryError) as exc:  # the latter: moving data, validation
         message = f"out of memory on {device}; lower --batch-size or use --device cpu"
         if config.device != "auto" or device.type == "cpu":
             raise OutOfMemory(message) from exc
     if on_note is not None:
         on_note(f"{message}; training again on the CPU")
-    return _train_on(torch.device("cpu"), job, config, on_epoch, should_stop, on_batch)
+    return _train_on(torch.device("cpu"), job, config, on_epoch, should_stop, on_batch, initial)
 
 
-def _train_on(device, job: Job, config, on_epoch, should_stop, on_batch=None):
+def _train_on(device, job: Job, config, on_epoch, should_stop, on_batch=None, initial=None):
     import torch
 
     from tsfc.models import Forecaster, NetConfig
@@ -213,7 +275,10 @@ def _train_on(device, job: Job, config, on_epoch, should_stop, on_batch=None):
         highway=config.highway,
         season=config.season,
     )
-    net = Forecaster(net_cfg).to(device)
+    net = Forecaster(net_cfg)
+    if initial is not None:  # a warm start (tsfc update); the ridge fit below replaces the highway
+        net.load_state_dict(initial)
+    net = net.to(device)
     series = torch.from_numpy(job.scaled).to(device)
     train_starts, val_starts = job.train_starts, job.val_starts
     start = None
@@ -315,7 +380,7 @@ class LoadedBundle:
     scaler: MinMaxScaling | None  # None for many series: each has its own (`panel`)
     history: np.ndarray  # [window, C]; many series: [S, window, C]
     panel: "PanelState | None" = None
-    checksum: str = ""  # the bundle's verified SHA-256 (`bundle.load_with_checksum`)
+    checksum: str = ""  # SHA-256 of the bundle file as loaded (`bundle.load_with_checksum`)
 
     @property
     def window(self) -> int:

@@ -147,10 +147,47 @@ def _columns(fig) -> int:
     return max(int(fig.get_figwidth() * fig.dpi), 100)
 
 
+def forecast_grid(views: list, title: str, width: float, height: float, dpi: float):
+    """Small multiples: one forecast panel per series (`views`), titled by the series' id."""
+    import math
+
+    _matplotlib()
+    from matplotlib.figure import Figure
+
+    ncols = 1 if len(views) == 1 else 2 if len(views) <= 4 else 3
+    nrows = math.ceil(len(views) / ncols)
+    fig = Figure(figsize=(width, height * max(1, nrows / 2) if nrows > 1 else height), dpi=dpi, layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    cols = max(100, _columns(fig) // ncols)
+    for ax, view in zip(axes, views):
+        ax.grid(True, color="#dddddd", linewidth=0.6)
+        ax.set_axisbelow(True)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        _draw_forecast(ax, view, cols)
+        ax.set_title(view.title, fontsize="medium", loc="left")
+        ax.set_ylabel(view.ylabel)
+        _time_axis(ax, view.times)
+    for ax in axes[len(views):]:
+        ax.set_visible(False)
+    fig.suptitle(title, x=0.01, ha="left", fontsize="large")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower left", ncols=len(labels), frameon=False)
+    return fig
+
+
 def forecast_figure(view, width: float, height: float, dpi: float):
     """History, forecast from the origin, and the actual values after it where known."""
     fig, (ax,) = _figure(width, height, dpi)
-    cols = _columns(fig)
+    _draw_forecast(ax, view, _columns(fig))
+    ax.set_ylabel(view.ylabel)
+    _title(fig, ax, view.title)
+    ax.margins(x=0.01)
+    _time_axis(ax, view.times)
+    return fig
+
+
+def _draw_forecast(ax, view, cols: int) -> None:
     ax.plot(*decimate(view.times, view.values, cols), color=HISTORY, linewidth=1.2, label="observed")
     if len(view.actual):
         ax.plot(
@@ -164,11 +201,7 @@ def forecast_figure(view, width: float, height: float, dpi: float):
         label=f"forecast ({len(view.forecast)} steps)",
     )
     ax.axvline(view.times[-1], color="#777777", linewidth=1, linestyle=":", label="forecast origin")
-    ax.set_ylabel(view.ylabel)
-    _title(fig, ax, view.title)
     ax.margins(x=0.01)
-    _time_axis(ax, view.times)
-    return fig
 
 
 def backtest_figure(view, width: float, height: float, dpi: float):

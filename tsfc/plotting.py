@@ -88,6 +88,7 @@ def plot(
     ylabel: str | None = None,
     read_options=None,
     threads: int = 0,
+    ids: list[str] | None = None,
 ) -> PlotResult:
     """Draw one chart of a bundle and write it atomically.
 
@@ -105,6 +106,7 @@ def plot(
         title: the chart's title instead of the generated one ("" for none).
         ylabel: the value axis label instead of the target's name, e.g. "oil temperature (°C)".
         threads: CPU threads for the backtest (0: every core).
+        ids: series of a many-series bundle to draw, one panel each (default: the first four).
 
     Returns:
         The absolute path written and any notes about the data.
@@ -124,6 +126,18 @@ def plot(
     if history is not None and history < 1:
         raise UsageError(f"--history must be >= 1, got {history}")
     notes: list[str] = []
+    from tsfc.pipeline import load_bundle
+
+    loaded = load_bundle(bundle_path)
+    if ids and loaded.panel is None:
+        raise UsageError("--id needs a bundle of many series (fit with --id-col)")
+    if loaded.panel is not None and kind == "forecast":
+        views, heading = panel_forecast_views(loaded, ids, horizon, data, history, as_of, read_options, notes)
+        fig = plots.forecast_grid(views, heading if title is None else title, width, height, dpi)
+        return PlotResult(plots.save(fig, target, fmt), notes)
+    if loaded.panel is not None and kind == "backtest":
+        raise UsageError("--kind backtest draws one series' bundle; for many series use `tsfc evaluate --json` "
+                         "(per series) or `tsfc plot --kind forecast --id ID --as-of TIME`")
     if kind == "forecast":
         view = forecast_view(bundle_path, horizon, data, history, as_of, read_options, notes)
         draw = plots.forecast_figure
@@ -131,7 +145,6 @@ def plot(
         view, draw = loss_view(bundle_path), plots.loss_figure
     else:
         from tsfc.evaluation import evaluate
-        from tsfc.pipeline import load_bundle
 
         if leads and horizon is not None:
             _check_leads(leads, horizon)  # before the backtest, not after it
@@ -237,6 +250,98 @@ def forecast_view(bundle_path, horizon, data, history, as_of, read_options, note
         actual=values[after, 0],
         ylabel=m["target"],
     )
+
+
+SHOWN_SERIES = 4  # series drawn from a many-series bundle when --id is not given
+
+
+def panel_forecast_views(loaded, ids, horizon, data, history, as_of, read_options, notes: list[str]):
+    """One `ForecastView` per series of a many-series bundle, and the figure's heading."""
+    from tsfc import many, panel as pn
+
+    m, state = loaded.manifest, loaded.panel
+    if ids is None:
+        ids = state.ids[:SHOWN_SERIES]
+        if len(state.ids) > SHOWN_SERIES:
+            notes.append(f"drew the first {SHOWN_SERIES} of {len(state.ids)} series; pass --id to choose")
+    pn.select(state.ids, ids, "--id")
+    horizon = loaded.horizon if horizon is None else horizon
+    if horizon < 1:
+        raise UsageError(f"--horizon must be >= 1, got {horizon}")
+    observed = _observed_panel(m, data, read_options, notes)
+    defaults = cycle(m.get("freq"), loaded.window)
+    history = max(defaults.history, 3 * horizon) if history is None else history
+    views = []
+    for sid in ids:
+        if observed is not None and sid in observed.ids:
+            s = observed.ids.index(sid)
+            values = observed.series(s)
+            times = _x_values(observed.index(s), observed.freq, len(values))
+        else:
+            b = state.ids.index(sid)
+            values = loaded.history[b, -int(state.rows[b]):].astype(np.float64)
+            times = _stored_times(m, state.last[b], len(values))
+        origin = len(values) - 1 if as_of is None else _origin_row(times, as_of)
+        b = state.ids.index(sid)
+        W = loaded.window
+        context = values[max(0, origin + 1 - W) : origin + 1]
+        padded = np.concatenate([np.repeat(context[:1], W - len(context), axis=0), context])
+        method = pn.fallback(origin + 1, W, int(m["defaults"]["season"])) or many.NETWORK
+        ctx = many.Context([sid], padded[None].astype(np.float32), np.array([len(context)]), state.low[[b]],
+                           state.high[[b]], [method], None)
+        forecast = many.forecast_many(loaded, ctx, horizon)[0][:, 0]
+        view = _view(m, times, values, origin, forecast, horizon, history)
+        views.append(replace(view, title=sid if method == many.NETWORK else f"{sid} ({method})"))
+    heading = f"{m['config']['model'].upper()} forecast of {m['target']}: {horizon} steps, {len(views)} of {len(state.ids)} series"
+    return views, heading
+
+
+def _observed_panel(m: dict, data, read_options, notes: list[str]):
+    """The many-series CSV to draw: `data`, else the fitted CSV while unchanged, else None (stored rows)."""
+    from tsfc.many import read_like_bundle
+
+    if data is not None:
+        panel = read_like_bundle(m, data, read_options)
+        notes += panel.notes
+        return panel
+    source = m.get("source") or {}
+    path = source.get("path")
+    if path and Path(path).is_file():
+        try:
+            panel = read_like_bundle(m, path, read_options)
+        except DataError:
+            panel = None
+        if panel is not None and panel.sha256 == source.get("sha256"):
+            return panel
+    notes.append(f"the fitted CSV is gone or changed; showing the rows stored in the bundle (pass --data for more)")
+    return None
+
+
+def _stored_times(m: dict, last, rows: int) -> np.ndarray:
+    if last and m.get("freq"):
+        import pandas as pd
+
+        from tsfc.times import _modern
+
+        return pd.date_range(end=pd.Timestamp(last), periods=rows, freq=_modern(m["freq"])).to_numpy()
+    return np.arange(rows)
+
+
+def _view(m: dict, times, values, origin: int, forecast, horizon: int, history: int) -> ForecastView:
+    """A forecast view of rows `values` [N, C] at `times`, forecast from row `origin`."""
+    if np.issubdtype(times.dtype, np.datetime64):
+        import pandas as pd
+
+        from tsfc.data import future_index
+
+        future = future_index(pd.Timestamp(times[origin]), m["freq"], horizon).to_numpy()
+    else:
+        future = np.arange(origin + 1, origin + 1 + horizon)
+    first = max(origin + 1 - history, 0)
+    after = slice(origin + 1, origin + 1 + horizon)
+    return ForecastView(title="", target=m["target"], times=times[first : origin + 1],
+                        values=values[first : origin + 1, 0], forecast_times=future, forecast=forecast,
+                        actual_times=times[after], actual=values[after, 0], ylabel=m["target"])
 
 
 def _observed(loaded, data, read_options, notes: list[str]):

@@ -124,6 +124,14 @@ class EpochReporter:
         if self.progress is not None:
             self.progress.update(self.task, description="preparing…")
 
+    def phase(self, line: str) -> None:
+        """A run that trains more than once (`update`) starts its next training."""
+        if self.progress is not None:
+            self.progress.console.print(f"tsfc: {line}")
+            self.progress.update(self.task, description="preparing…")
+        elif not self.quiet:
+            print(f"tsfc: {line}", file=sys.stderr, flush=True)
+
     def batch(self, epoch: int, epochs: int, done: int, batches: int) -> None:
         """`done` of `batches` batches of round `epoch` of `epochs` are trained."""
         if self.progress is not None:
@@ -579,13 +587,65 @@ def info_rows(m: dict) -> list[tuple[str, str]]:
         rows.append(("linear start", f"ridge fit of {start.get('windows')} windows, penalty {start.get('alpha'):.2g}"))
     if m.get("validation"):
         rows.append(("validation", validation_line(m["validation"])))
+    if m.get("panel"):
+        rows += _panel_rows(m)
+    else:
+        rows.append(("split", f"{split.get('rows')} rows: train < {split.get('train_end')}, "
+                              f"validation < {split.get('val_end')}, test after"))
     rows += [
-        ("split", f"{split.get('rows')} rows: train < {split.get('train_end')}, "
-                  f"validation < {split.get('val_end')}, test after"),
         ("source", f"{source.get('path')} (sha256 {str(source.get('sha256'))[:12]}…)"),
     ]
     rows += [("data note", str(n)) for n in source.get("notes") or []]
+    rows += lineage_rows(m.get("lineage"))
     return [(k, str(v)) for k, v in rows]
+
+
+def lineage_rows(lineage) -> list[tuple[str, str]]:
+    """`tsfc update`'s record of how the bundle replaced its parent (the latest update, and how many)."""
+    if not isinstance(lineage, list) or not lineage or not isinstance(lineage[-1], dict):
+        return []
+    last = lineage[-1]
+    held = last.get("holdout") or {}
+    metric = str(last.get("metric", "mase")).upper()
+    how = "warm start" if last.get("warm_start") else "from scratch"
+    rows = [
+        ("updated", f"{last.get('updated')}: {last.get('decision')} parent sha256 {str(last.get('parent_sha256'))[:12]}… "
+                    f"({how}{', refitted on every row' if last.get('refit') else ''})"),
+        ("update scores", f"challenger {metric} {number(last.get('challenger'))} vs parent "
+                          f"{number(last.get('champion'))} on {held.get('origins')} origins from "
+                          f"{held.get('first_origin')}, margin {last.get('margin')}"),
+    ]
+    if len(lineage) > 1:
+        rows.append(("generation", f"{len(lineage) + 1} (updated {len(lineage)} times; --json: lineage)"))
+    return rows
+
+
+def _panel_rows(m: dict) -> list[tuple[str, str]]:
+    """Many series: how many, how long, which are forecast by a baseline, how each was split."""
+    p, split = m["panel"], m.get("split", {})
+    lengths, methods = p.get("lengths") or [0], p.get("methods") or []
+    fallback = [(sid, how) for sid, how in zip(p.get("ids", []), methods) if how != "network"]
+    rows = [("series", f"{len(p.get('ids', []))} series by {', '.join(p.get('id_cols', []))}, "
+                       f"{min(lengths)} to {max(lengths)} rows; {p.get('trained_series')} with training windows")]
+    if fallback:
+        shown = ", ".join(f"{sid} ({how})" for sid, how in fallback[:5])
+        more = f" and {len(fallback) - 5} more" if len(fallback) > 5 else ""
+        rows.append(("fallback", f"{len(fallback)} series shorter than the window use a baseline: {shown}{more}"))
+    fractions = " / ".join(f"{f:g}" for f in split.get("fractions", []))
+    rows.append(("split", f"each series on its own, {fractions}: {split.get('train_rows')} training and "
+                          f"{split.get('val_rows')} validation rows in all, test after"))
+    return rows
+
+
+def series_lines(m: dict) -> str:
+    """`info --series`: one tab-separated line per series: id, rows, method, last timestamp."""
+    p = m.get("panel")
+    if not p:
+        return ""
+    lines = ["id\trows\tmethod\tlast"]
+    lines += [f"{sid}\t{n}\t{how}\t{last}" for sid, n, how, last in
+              zip(p["ids"], p["lengths"], p["methods"], p["last"])]
+    return "\n".join(lines) + "\n"
 
 
 def print_info(m: dict) -> None:

@@ -126,14 +126,25 @@ def check_gate(result: Score) -> None:
 def promised(manifest: dict, mase_scales: dict) -> dict:
     """What the bundle's own backtest promised: the model's MAE on its validation rows at fit time
     (every forecast of a block that reaches a validation row, only those rows scored), and that
-    MAE on the MASE scale `evaluate` uses (for many series, the mean of each series' MASE)."""
+    MAE on the MASE scale `evaluate` uses (for many series, the mean of each series' MASE).
+
+    A bundle that `tsfc update` promoted also carries its rolling backtest on the update's
+    holdout (scored before the refit on every row), added as ``holdout``.
+    """
     validation = manifest.get("validation") or {}
     mae = (validation.get("mae") or {}).get("model")
     mase = (validation.get("mase") or {}).get("model")
     if mase is None and mae is not None and "panel" not in manifest:
         scale = mase_scales.get("")
         mase = mae / scale if scale else None
-    return {"source": "validation", "mae": mae, "mase": mase, "rows": validation.get("rows")}
+    out = {"source": "validation", "mae": mae, "mase": mase, "rows": validation.get("rows")}
+    lineage = manifest.get("lineage")
+    last = lineage[-1] if isinstance(lineage, list) and lineage and isinstance(lineage[-1], dict) else {}
+    if last.get("decision") == "replaced" and isinstance(last.get("challenger"), (int, float)):
+        held = last.get("holdout") if isinstance(last.get("holdout"), dict) else {}
+        out["holdout"] = {"metric": last.get("metric"), "value": last["challenger"],
+                          "origins": held.get("origins"), "horizon": held.get("horizon")}
+    return out
 
 
 # ---------------------------------------------------------------- actuals
