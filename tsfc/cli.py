@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from tsfc import __version__
-from tsfc.config import DEVICES, MODELS, NORMS, FitConfig
+from tsfc.config import DEVICES, MODELS, NORMS, PERIODS, FitConfig
 from tsfc.errors import EXIT_CODES, TsfcError
 from tsfc.render import EpochReporter, fit_line, log, note, notes_after_reread, say, validation_line
 from tsfc.update import DEFAULT_KEEP, DEFAULT_MARGIN
@@ -568,9 +568,6 @@ def _report_evaluation(result, as_json: bool, output: Path | None, quiet: bool) 
         from tsfc.render import print_evaluation
 
         print_evaluation(result)
-
-
-PERIODS = ("auto", "week", "month")
 
 
 @command("Score the forecasts in a ledger against what really happened.")

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
+from tsfc.config import PERIODS
 from tsfc.errors import DataError, UsageError
 
-PERIODS = ("auto", "week", "month")
 WEEKS_SHOWN_BY_WEEK = 13  # `--period auto`: origins spanning up to this many weeks are grouped by week
 
 
