@@ -18,6 +18,7 @@ import numpy as np
 
 from tsfc.config import PERIODS
 from tsfc.errors import DataError, UsageError
+from tsfc.metrics import _plain  # NaN and infinity as None: strict JSON has neither
 
 WEEKS_SHOWN_BY_WEEK = 13  # `--period auto`: origins spanning up to this many weeks are grouped by week
 
@@ -326,11 +327,6 @@ def _gate(by_bundle: list[dict], factor: float, notes: list[str]) -> dict:
                     f"above the limit of {factor:g} x; the model may be stale: retrain it or look at the data"))
         checks.append(check)
     return {"factor": factor, "checks": checks, "passed": all(c["passed"] for c in checks)}
-
-
-def _plain(value):
-    value = float(value)
-    return value if np.isfinite(value) else None
 
 
 def _iso(stamp) -> str | None:
