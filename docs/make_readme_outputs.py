@@ -37,6 +37,15 @@ ROOT = Path(__file__).resolve().parents[1]
 WORK = Path("/tmp/tsfc-demo")
 COLUMNS, LINES = 80, 50
 
+# A week of nightly forecasts replayed on the sample data, with a retrain halfway (as the README's score section).
+SCORE_REPLAY = """head -n 1801 sample_data/energy_hourly.csv > latest.csv
+tsfc fit latest.csv --target OT --bundle nightly.tsfc --quiet
+for rows in 1801 1825 1849 1873 1897 1921 1945; do
+  head -n $rows sample_data/energy_hourly.csv > latest.csv
+  if [ $rows = 1873 ]; then tsfc fit latest.csv --target OT --bundle nightly.tsfc --quiet; fi
+  tsfc predict --bundle nightly.tsfc --data latest.csv --horizon 24 --output next.csv --ledger forecasts.db
+done"""
+
 # marker name -> (setup commands, run silently; commands shown with their output), in README order.
 # One directory for all of them, so later sessions see the bundles earlier ones wrote.
 SESSIONS: dict[str, tuple[list[str], list[str]]] = {
@@ -53,6 +62,7 @@ SESSIONS: dict[str, tuple[list[str], list[str]]] = {
     "info": ([], ["tsfc info"]),
     "evaluate": (["tsfc fit sample_data/energy_hourly.csv --target OT --epochs 3 --quiet"], ["tsfc evaluate"]),
     "evaluate-piped": ([], ["tsfc evaluate | cat"]),
+    "score": ([SCORE_REPLAY], ["tsfc score --ledger forecasts.db --data sample_data/energy_hourly.csv"]),
 }
 BLOCK = re.compile(r"(<!-- output: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- /output -->)", re.DOTALL)
 ESCAPES = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])")

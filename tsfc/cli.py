@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from tsfc import __version__
-from tsfc.config import DEVICES, MODELS, NORMS, FitConfig
+from tsfc.config import DEVICES, MODELS, NORMS, PERIODS, FitConfig
 from tsfc.errors import EXIT_CODES, TsfcError
 from tsfc.render import EpochReporter, fit_line, log, note, notes_after_reread, say, validation_line
 from tsfc.update import DEFAULT_KEEP, DEFAULT_MARGIN
@@ -29,10 +29,10 @@ EXIT_SUMMARY = {
     1: "internal error: please report it (--debug shows the traceback)",
     2: "usage: unknown option, bad option value",
     3: "input data: unreadable, missing column, stale feed (--max-age), --strict",
-    4: "bundle: missing, corrupt, tampered with, incompatible version",
+    4: "bundle or ledger: missing, corrupt, tampered with, foreign, too new",
     5: "training failed: loss not finite, out of memory",
     6: "an output cannot be written: permissions, disk full",
-    7: "quality gate: evaluate --fail-if-worse-than, update --fail-if-kept",
+    7: "quality gate: evaluate/score --fail-if-worse-than*, update --fail-if-kept",
     75: "busy: another run holds the bundle (retry, or pass --wait)",
     129: "hung up (SIGHUP)",
     130: "interrupted (Ctrl-C, SIGINT)",
@@ -379,6 +379,9 @@ def predict(
     ids: Annotated[
         Optional[str], typer.Option("--ids", metavar="ID[,ID]", help="Many-series bundle: forecast only these series (an id's parts joined by '|').", show_default=False)
     ] = None,
+    ledger: Annotated[
+        Optional[Path], typer.Option("--ledger", envvar="TSFC_LEDGER", metavar="PATH", help="Also record the forecast in this SQLite ledger, for `tsfc score`.", show_default=False)
+    ] = None,
     quiet: QuietOpt = False,
     sep: SepOpt = None,
     decimal: DecimalOpt = ".",
@@ -394,7 +397,7 @@ def predict(
 
     Examples:
       tsfc predict --horizon 12
-      tsfc predict --data feed.csv --horizon 24 --max-age 2d --output forecast.csv
+      tsfc predict --data feed.csv --max-age 2d -o forecast.csv --ledger forecasts.db
       tsfc predict --ids "Sydney|New South Wales|Holiday" --format json
     """
     from tsfc import render
@@ -411,10 +414,11 @@ def predict(
         )
         decimals = render.forecast_decimals(result.frame[render.value_columns(result)], result.history, precision)
         as_text = render.long_forecast_text if result.id_cols else lambda r, k, d: render.forecast_text(r.frame, k, d)
+        text = None if kind == "table" else as_text(result, kind, decimals)
+        _record_and_write(ledger, result, data, output, text)
+        if ledger is not None:
+            say(f"recorded {len(result.frame)} forecasts in {ledger.absolute()}", quiet)
         if output is not None:
-            from tsfc.files import write_bytes
-
-            write_bytes(output, as_text(result, kind, decimals).encode(), flag="--output")
             say(f"wrote {output.absolute()}", quiet)
         elif kind == "table":
             from rich.console import Console
@@ -422,10 +426,27 @@ def predict(
             table = render.long_forecast_table(result, decimals) if result.id_cols else render.forecast_table(result.frame, decimals)
             Console().print(table)
         else:
-            sys.stdout.write(as_text(result, kind, decimals))
+            sys.stdout.write(text)
             sys.stdout.flush()
         for n in result.notes:  # after the output: a failure to write prints only its error
             note(n)
+
+
+def _record_and_write(ledger: Path | None, result, data: Path | None, output: Path | None, text: str | None) -> None:
+    """Record the forecast in --ledger and write --output together: the ledger commits just before
+    the file is renamed into place, and a failure of either leaves both as they were."""
+    recording = contextlib.nullcontext()
+    if ledger is not None:
+        from tsfc.ledger import entry_of, recording as record
+
+        recording = record(ledger, entry_of(result, data))
+    if output is None:
+        with recording:
+            return
+    from tsfc.files import atomic_path
+
+    with atomic_path(output, "--output") as tmp, recording:
+        tmp.write_bytes(text.encode())
 
 
 def _resolve_format(fmt: str | None, output: Path | None, tty: bool) -> str:
@@ -611,6 +632,59 @@ def _report_evaluation(result, as_json: bool, output: Path | None, quiet: bool) 
         from tsfc.render import print_evaluation
 
         print_evaluation(result)
+
+
+@command("Score the forecasts in a ledger against what really happened.")
+def score(
+    ledger: Annotated[
+        Path, typer.Option("--ledger", envvar="TSFC_LEDGER", metavar="PATH", help="The SQLite ledger `tsfc predict --ledger` wrote.", show_default=False)
+    ],
+    data: Annotated[Path, typer.Option("--data", "-d", metavar="CSV", help="CSV holding the actual values (read as each bundle read its data).", show_default=False)],
+    since: Annotated[Optional[str], typer.Option("--since", metavar="DATE", help="Only forecasts whose origin is at or after this time, or within a span of the newest (30d, 12h, 8w).", show_default=False)] = None,
+    period: Annotated[Literal[PERIODS], typer.Option("--period", metavar=_choices(PERIODS), help="Group origins by week or month (auto: by week up to 13 weeks).")] = "auto",
+    fail_if_worse_than_backtest: Annotated[
+        Optional[float],
+        typer.Option("--fail-if-worse-than-backtest", metavar="F", help="Exit 7 if a bundle in service has a realised MASE above F x its validation MASE.", show_default=False),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report, every group, as one JSON document.")] = False,
+    quiet: QuietOpt = False,
+    sep: SepOpt = None,
+    decimal: DecimalOpt = ".",
+    thousands: ThousandsOpt = None,
+    encoding: EncodingOpt = None,
+    date_format: DateFormatOpt = None,
+    skip_rows: SkipRowsOpt = 0,
+) -> None:
+    """Score the forecasts recorded by `predict --ledger` against the actual values in --data.
+
+    Reports realised MAE, RMSE, MASE (scaled as `evaluate` scales it), sMAPE and interval
+    coverage: overall, per bundle (a retrain shows as a step), by lead and by week or month of
+    the forecast origin, beside the MASE each bundle reached on its validation rows at fit time.
+    Forecasts whose target time is not in --data yet are counted as pending.
+
+    Examples:
+      tsfc score --ledger forecasts.db --data latest.csv
+      tsfc score --ledger forecasts.db --data latest.csv --since 2024-01-01 --json
+      tsfc score --ledger f.db -d latest.csv --fail-if-worse-than-backtest 1.5
+    """
+    with _reported():
+        from tsfc.render import print_score
+        from tsfc.scoring import check_gate, score as run_score
+
+        result = run_score(
+            ledger, data, since=since, period=period, gate=fail_if_worse_than_backtest,
+            read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
+        )
+        for n in result.notes:
+            note(n)
+        if as_json:
+            import json
+
+            sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+            sys.stdout.flush()
+        else:
+            print_score(result)
+        check_gate(result)
 
 
 PLOT_KINDS = ("forecast", "backtest", "loss")

@@ -195,7 +195,9 @@ def predict(bundle_path, horizon: int | None = None, *, data=None, read_options=
     time_name = (m["date_col"] or "date") if context.last is not None and m["freq"] else "step"
     frame = pn.long_frame(loaded.panel.id_cols, context.ids, times, columns,
                           [v[:, : len(columns)] for v in values], time_name, context.methods)
-    return Forecast(frame, notes, loaded.history.reshape(-1, loaded.history.shape[-1]), loaded.panel.id_cols)
+    origins = dict(zip(context.ids, [None] * len(context.ids) if context.last is None else list(context.last)))
+    return Forecast(frame, notes, loaded.history.reshape(-1, loaded.history.shape[-1]), loaded.panel.id_cols,
+                    bundle=loaded, origins=origins)
 
 
 class Context:

@@ -47,6 +47,8 @@ class Forecast:
     notes: list[str] = field(default_factory=list)
     history: np.ndarray | None = None  # the bundle's stored rows: their decimals are the data's
     id_cols: list[str] | None = None  # many series: `frame` is long format (id columns, time, values, method)
+    bundle: "LoadedBundle | None" = None  # what forecast it (the ledger records its checksum)
+    origins: dict | None = None  # series id ('' for one series) -> its last observed time (None: row order)
 
 
 def fit_csv(
@@ -380,6 +382,7 @@ class LoadedBundle:
     scaler: MinMaxScaling | None  # None for many series: each has its own (`panel`)
     history: np.ndarray  # [window, C]; many series: [S, window, C]
     panel: "PanelState | None" = None
+    checksum: str = ""  # SHA-256 of the bundle file as loaded (`bundle.load_with_checksum`)
 
     @property
     def window(self) -> int:
@@ -423,13 +426,13 @@ def load_bundle(path: str | Path) -> LoadedBundle:
     from tsfc import bundle
 
     path = Path(path).absolute()
-    manifest, arrays = bundle.load(path)
+    manifest, arrays, checksum = bundle.load_with_checksum(path)
     net = _rebuild(str(path), manifest, arrays)
     if "panel" in manifest:
         panel = _check_panel(str(path), manifest, arrays, net.cfg)
-        return LoadedBundle(str(path), manifest, net, None, arrays["history"], panel)
+        return LoadedBundle(str(path), manifest, net, None, arrays["history"], panel, checksum)
     scaler, history = _check_manifest(str(path), manifest, arrays, net.cfg)
-    return LoadedBundle(str(path), manifest, net, scaler, history)
+    return LoadedBundle(str(path), manifest, net, scaler, history, checksum=checksum)
 
 
 def _check_panel(path: str, m: dict, arrays: dict, cfg) -> PanelState:
@@ -571,7 +574,7 @@ def predict(
     values = forecast_from(loaded, context, horizon)
     notes += _range_notes(loaded, values)
     frame = _frame(m, values, last, freq, horizon, all_columns)
-    return Forecast(frame, notes, loaded.history)
+    return Forecast(frame, notes, loaded.history, bundle=loaded, origins={"": last})
 
 
 def _context_from_csv(loaded: LoadedBundle, data, read_options, notes: list[str], checks=None):

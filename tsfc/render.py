@@ -396,6 +396,125 @@ def print_evaluation(result) -> None:
     sys.stdout.flush()
 
 
+# ---------------------------------------------------------------- score
+
+SCORE_METRICS = ("mae", "rmse", "mase", "smape")
+PERIODS_SHOWN = 12  # on a terminal, the latest periods; --json and the piped text carry every one
+
+
+def score_title(result) -> str:
+    c = result.counts
+    return (f"{c['scored']} of {c['forecasts']} forecasts scored ({c['pending']} pending) from "
+            f"{c['runs']} runs on {result.data_path}")
+
+
+def _levels(result) -> list[str]:
+    return sorted(result.overall["coverage"], key=float)
+
+
+def _bundle_key(b: dict) -> str:
+    """A bundle's short name: its checksum's first 8 digits, starred when in service."""
+    return b["bundle_sha256"][:8] + ("*" if b["in_service"] else "")
+
+
+def _score_rows(result) -> list[tuple[str, str, dict, float | None]]:
+    """(group, key, measures, validation MASE) for every row of the report."""
+    rows = [("all", "-", result.overall, None)]
+    rows += [("bundle", _bundle_key(b), b, b["backtest"]["mase"]) for b in result.by_bundle]
+    rows += [("lead", str(r["lead"]), r, None) for r in result.by_lead]
+    rows += [(result.period, r["period"], r, None) for r in result.by_period]
+    return rows
+
+
+def promise_lines(result) -> list[str]:
+    """For each bundle in service: realised MASE beside what its validation promised."""
+    lines = []
+    for b in result.by_bundle:
+        if not b["in_service"]:
+            continue
+        name = f"{os.path.basename(b['bundle_path'])} ({b['bundle_sha256'][:8]})"
+        realised, promised = b["mase"], b["backtest"]["mase"]
+        if realised is None or promised is None:
+            what = f"MAE {number(b['mae'])} vs {number(b['backtest']['mae'])} on validation at fit time"
+        else:
+            what = (f"MASE {number(realised)} vs {number(promised)} on validation at fit time "
+                    f"({realised / promised:.2f} x)")
+        lines.append(f"{name}: realised {what}, {b['forecasts']} forecasts" if b["forecasts"]
+                     else f"{name}: no forecast with an actual yet")
+    return lines
+
+
+def score_text(result) -> str:
+    """Plain whitespace-separated table for pipes: '#' lines, a header, one row per group, NA if undefined."""
+    levels = _levels(result)
+    lines = [f"# {score_title(result)}",
+             f"# origins {result.first_origin} .. {result.last_origin}; bundle* = in service",
+             " ".join(["group", "key", "forecasts", *SCORE_METRICS, *(f"coverage_{v}" for v in levels),
+                       "validation_mase"])]
+    for group, key, m, promised in _score_rows(result):
+        values = [m.get(k) for k in SCORE_METRICS] + [m["coverage"].get(v) for v in levels] + [promised]
+        lines.append(" ".join([group, key, str(m["forecasts"]), *("NA" if v is None else f"{v:.6g}" for v in values)]))
+    lines += [f"# {line}" for line in promise_lines(result)]
+    return "\n".join(lines) + "\n"
+
+
+def score_tables(result, width: int) -> list:
+    """Rich tables: overall and per bundle, by lead, by period of origin."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    levels = _levels(result)
+    main = Table(title=escape(score_title(result)), caption="* the bundle in service; every group: --json")
+    for name in ("bundle", "n", *SCORE_METRICS, *(f"cov {v}%" for v in levels), "val. mase"):
+        main.add_column(name + (" %" if name == "smape" else ""), justify="left" if name == "bundle" else "right",
+                        no_wrap=name == "bundle")
+    for group, key, m, promised in _score_rows(result)[: 1 + len(result.by_bundle)]:
+        cells = [number(m.get(k)) for k in SCORE_METRICS] + [number(_percent(m["coverage"].get(v))) for v in levels]
+        main.add_row("all" if group == "all" else key, str(m["forecasts"]), *cells, number(promised))
+    tables = [main]
+    if result.by_lead:
+        by_lead = {r["lead"]: r for r in result.by_lead}
+        leads = [h for h in shown_leads(max(by_lead), width) if h in by_lead]
+        table = Table(title="By lead time (every lead: --json)")
+        table.add_column("measure", no_wrap=True)
+        for h in leads:
+            table.add_column(f"h={h}", justify="right")
+        for key in ("mae", "mase", *(f"cov {v}%" for v in levels)):
+            pick = (lambda r, k=key: r[k]) if key in SCORE_METRICS else \
+                (lambda r, v=key.split()[1][:-1]: _percent(r["coverage"].get(v)))
+            table.add_row(key, *(number(pick(by_lead[h])) for h in leads))
+        tables.append(table)
+    if result.by_period:
+        shown = result.by_period[-PERIODS_SHOWN:]
+        more = f"latest {len(shown)} of {len(result.by_period)}; " if len(shown) < len(result.by_period) else ""
+        table = Table(title=f"By {result.period} of origin ({more}every one: --json)")
+        for name in (result.period, "n", *SCORE_METRICS):
+            table.add_column(name + (" %" if name == "smape" else ""), justify="left" if name == result.period else "right")
+        for r in shown:
+            table.add_row(r["period"], str(r["forecasts"]), *(number(r[k]) for k in SCORE_METRICS))
+        tables.append(table)
+    return tables
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else 100 * value
+
+
+def print_score(result) -> None:
+    """The report on stdout: Rich tables on a terminal, else the plain table."""
+    if sys.stdout.isatty():
+        from rich.console import Console
+
+        console = Console()
+        for table in score_tables(result, console.width):
+            console.print(table)
+        for line in promise_lines(result):
+            console.print(line, highlight=False)
+    else:
+        sys.stdout.write(score_text(result))
+    sys.stdout.flush()
+
+
 # ---------------------------------------------------------------- info
 
 _UNITS = {  # pandas offset alias -> (adjective for 1, unit noun)
