@@ -397,7 +397,7 @@ def predict(
 
     Examples:
       tsfc predict --horizon 12
-      tsfc predict --data feed.csv --max-age 2d -o forecast.csv --ledger forecasts.db
+      tsfc predict -d feed.csv --max-age 2d -o next.csv --ledger forecasts.db
       tsfc predict --ids "Sydney|New South Wales|Holiday" --format json
     """
     from tsfc import render
