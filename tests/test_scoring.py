@@ -210,3 +210,19 @@ def test_many_series_are_recorded_and_scored_per_series(tmp_path, monkeypatch):
     scales = forecasts["series"].map(stored["mase_scales"]).to_numpy()
     assert report["overall"]["mae"] == pytest.approx(np.abs(forecasts["value"].to_numpy() - got).mean())
     assert report["overall"]["mase"] == pytest.approx((np.abs(forecasts["value"].to_numpy() - got) / scales).mean())
+
+
+def test_score_refuses_a_stale_feed(tmp_path, monkeypatch):
+    from conftest import TINY_ARGS, write_hourly_csv
+    from typer.testing import CliRunner
+
+    from tsfc.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    write_hourly_csv(tmp_path / "data.csv")
+    runner = CliRunner()
+    assert runner.invoke(app, ["fit", "data.csv", "--target", "x", *TINY_ARGS]).exit_code == 0
+    assert runner.invoke(app, ["predict", "--ledger", "f.db", "--quiet"]).exit_code == 0
+    monkeypatch.setenv("TSFC_NOW", "2100-01-01T00:00")
+    done = runner.invoke(app, ["score", "--ledger", "f.db", "--data", "data.csv", "--max-age", "1d"])
+    assert done.exit_code == 3 and "more than --max-age 1 day" in done.stderr, done.stderr

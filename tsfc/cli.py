@@ -648,6 +648,8 @@ def score(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report, every group, as one JSON document.")] = False,
     quiet: QuietOpt = False,
+    strict: StrictOpt = False,
+    max_age: MaxAgeOpt = None,
     sep: SepOpt = None,
     decimal: DecimalOpt = ".",
     thousands: ThousandsOpt = None,
@@ -672,7 +674,7 @@ def score(
         from tsfc.scoring import check_gate, score as run_score
 
         result = run_score(
-            ledger, data, since=since, period=period, gate=fail_if_worse_than_backtest,
+            ledger, data, since=since, period=period, gate=fail_if_worse_than_backtest, checks=_checks(strict, max_age),
             read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
         )
         for n in result.notes:
@@ -798,6 +800,8 @@ def update(
         what="torch threads for training, backtest workers", auto="as fit and evaluate"))] = 0,
     wait: Annotated[bool, typer.Option("--wait", help="Wait for another run writing the same bundle.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress; only the result, caveats and errors.")] = False,
+    strict: StrictOpt = False,
+    max_age: MaxAgeOpt = None,
     sep: SepOpt = None,
     decimal: DecimalOpt = ".",
     thousands: ThousandsOpt = None,
@@ -849,7 +853,7 @@ def update(
         with StopSignals() as stop, EpochReporter(quiet=quiet) as reporter:
             result = run_update(
                 bundle, data, holdout=holdout, overrides=given, from_scratch=from_scratch, margin=margin,
-                keep=keep, refit=not no_refit, threads=threads, wait=wait,
+                keep=keep, refit=not no_refit, threads=threads, wait=wait, checks=_checks(strict, max_age),
                 read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
                 on_phase=reporter.phase, on_epoch=reporter.update, on_batch=reporter.batch,
                 on_note=note, should_stop=stop.requested,

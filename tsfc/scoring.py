@@ -51,7 +51,7 @@ class Score:
 
 
 def score(ledger_path, data, *, since: str | None = None, period: str = "auto", read_options=None,
-          gate: float | None = None) -> Score:
+          gate: float | None = None, checks=None) -> Score:
     """Score the forecasts of the ledger at `ledger_path` against the actuals in the CSV `data`.
 
     Args:
@@ -85,7 +85,7 @@ def score(ledger_path, data, *, since: str | None = None, period: str = "auto", 
         start = frame["origin"].max() - start
     if start is not None and len(frame):
         frame = frame[frame["origin"] >= start].reset_index(drop=True)
-    data_path = _attach_actuals(frame, bundles, data, read_options, notes)
+    data_path = _attach_actuals(frame, bundles, data, read_options, notes, checks)
     scored = _errors(frame[frame["actual"].notna()], bundles, intervals)
     after_end = frame["target_time"] > frame["data_end"]
     counts = {"runs": int(frame["run"].nunique()), "forecasts": len(frame), "scored": len(scored),
@@ -171,7 +171,7 @@ def _parse_since(since: str | None):
     return stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo else stamp
 
 
-def _attach_actuals(frame, bundles: dict, data, read_options, notes: list[str]) -> str:
+def _attach_actuals(frame, bundles: dict, data, read_options, notes: list[str], checks=None) -> str:
     """Add columns `actual` (NaN where the data have none) and `data_end` (each series' last time in the data).
 
     Bundles that read data alike (same columns, time column, frequency, ids) share one reading of `data`.
@@ -187,7 +187,7 @@ def _attach_actuals(frame, bundles: dict, data, read_options, notes: list[str]) 
     path = str(Path(data).expanduser().absolute())
     for shas in groups.values():
         try:
-            table, path, read_notes = _read_actuals(bundles[shas[0]]["manifest"], data, read_options)
+            table, path, read_notes = _read_actuals(bundles[shas[0]]["manifest"], data, read_options, checks)
         except DataError as exc:
             if len(groups) == 1:
                 raise
@@ -202,7 +202,7 @@ def _attach_actuals(frame, bundles: dict, data, read_options, notes: list[str]) 
     return path
 
 
-def _read_actuals(manifest: dict, data, read_options):
+def _read_actuals(manifest: dict, data, read_options, checks=None):
     """The target in `data` as a bundle reads it: columns series, target_time, actual; its path; notes."""
     import pandas as pd
 
@@ -217,7 +217,7 @@ def _read_actuals(manifest: dict, data, read_options):
         return table, str(panel.path), panel.notes
     from tsfc.pipeline import load_like_bundle
 
-    series = load_like_bundle(manifest, data, read_options)
+    series = load_like_bundle(manifest, data, read_options, checks=checks)
     table = pd.DataFrame({"series": "", "target_time": series.index.to_numpy(),
                           "actual": series.values[:, 0].astype(np.float64)})
     return table.drop_duplicates(["series", "target_time"], keep="last"), str(series.path), series.notes
