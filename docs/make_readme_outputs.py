@@ -37,12 +37,24 @@ ROOT = Path(__file__).resolve().parents[1]
 WORK = Path("/tmp/tsfc-demo")
 COLUMNS, LINES = 80, 50
 
+# A week of nightly forecasts replayed on the sample data, with a retrain halfway (as the README's score section).
+SCORE_REPLAY = """head -n 1801 sample_data/energy_hourly.csv > latest.csv
+tsfc fit latest.csv --target OT --bundle nightly.tsfc --quiet
+for rows in 1801 1825 1849 1873 1897 1921 1945; do
+  head -n $rows sample_data/energy_hourly.csv > latest.csv
+  if [ $rows = 1873 ]; then tsfc fit latest.csv --target OT --bundle nightly.tsfc --quiet; fi
+  tsfc predict --bundle nightly.tsfc --data latest.csv --horizon 24 --output next.csv --ledger forecasts.db
+done"""
+
 # marker name -> (setup commands, run silently; commands shown with their output), in README order.
 # One directory for all of them, so later sessions see the bundles earlier ones wrote.
 SESSIONS: dict[str, tuple[list[str], list[str]]] = {
+    "doctor": ([], ["tsfc doctor sample_data/energy_hourly.csv --target OT"]),
     "fit": ([], ["tsfc fit sample_data/energy_hourly.csv --target OT 2>&1 | tail -2"]),
     "predict": ([], ["tsfc predict --horizon 12"]),
     "predict-piped": ([], ["tsfc predict --horizon 500 | head"]),
+    "contract": ([], ["TSFC_NOW=2024-04-02T06:00 tsfc predict --data sample_data/energy_hourly.csv --max-age 1d; "
+                      "echo \"exit $?\""]),
     "predict-monthly": (
         [], ["tsfc fit sample_data/airline_monthly.csv --target passengers --bundle airline.tsfc --quiet",
              "tsfc predict --bundle airline.tsfc --horizon 6"],
@@ -50,6 +62,7 @@ SESSIONS: dict[str, tuple[list[str], list[str]]] = {
     "info": ([], ["tsfc info"]),
     "evaluate": (["tsfc fit sample_data/energy_hourly.csv --target OT --epochs 3 --quiet"], ["tsfc evaluate"]),
     "evaluate-piped": ([], ["tsfc evaluate | cat"]),
+    "score": ([SCORE_REPLAY], ["tsfc score --ledger forecasts.db --data sample_data/energy_hourly.csv"]),
     "predict-intervals": ([], ["tsfc predict --horizon 6 --level 80,95"]),
     "evaluate-intervals": ([], ["tsfc evaluate --level 80,95 | tail -11"]),
 }

@@ -244,7 +244,7 @@ def test_help_lists_exit_codes():
         assert any(line.strip().startswith(f"{code}  ") and word in line for line in result.stdout.splitlines()), code
 
 
-COMMANDS = ("fit", "predict", "info", "evaluate", "plot", "update")
+COMMANDS = ("fit", "predict", "info", "evaluate", "score", "plot", "update")
 
 
 @pytest.fixture(scope="module")

@@ -283,3 +283,13 @@ def test_a_many_series_bundle_is_refused_with_exit_2(tmp_path, monkeypatch):
     done = tsfc("update", "--data", "long.csv")
     assert done.exit_code == 2 and "retrains one-series bundles; this one holds 2 series" in done.stderr
     assert sha256(tmp_path / "model.tsfc") == before
+
+
+def test_a_stale_feed_is_refused_before_training(work, monkeypatch):
+    write_ar_csv(work / "latest.csv", SHIFTED)
+    before = files(work)
+    monkeypatch.setenv("TSFC_NOW", "2100-01-01T00:00")
+    done = tsfc("update", "--data", "latest.csv", "--max-age", "2d")
+    assert done.exit_code == 3, (done.stdout, done.stderr)
+    assert "more than --max-age 2 days" in done.stderr
+    assert files(work) == before

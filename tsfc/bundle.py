@@ -80,10 +80,18 @@ def file_sha256(path: str | os.PathLike) -> str:
 
 
 def load(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray]]:
+    """Read and verify a bundle: its manifest and float32 arrays by name (see `load_with_checksum`)."""
+    manifest, arrays, _ = load_with_checksum(path)
+    return manifest, arrays
+
+
+def load_with_checksum(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray], str]:
     """Read and verify a bundle.
 
     Returns:
-        The manifest and the float32 arrays by name.
+        The manifest, the float32 arrays by name, and the SHA-256 of the bytes read (as
+        `file_sha256` and `sha256sum` give it): the identity of this exact bundle, read in the
+        same breath as its contents (the forecast ledger keys its forecasts by it).
 
     Raises:
         BundleError: missing, unreadable, not a bundle, corrupt, tampered with, or from an
@@ -111,7 +119,7 @@ def load(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray]]:
     for name, array in arrays.items():
         if not np.isfinite(array).all():
             raise BundleError(f"{path}: tensor {name[:80]!r} holds non-finite values; fit the model again")
-    return manifest, arrays
+    return manifest, arrays, hashlib.sha256(raw).hexdigest()
 
 
 def _read(path: Path) -> bytes:

@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from tsfc import __version__
-from tsfc.config import DEVICES, MODELS, NORMS, FitConfig
+from tsfc.config import DEVICES, MODELS, NORMS, PERIODS, FitConfig
 from tsfc.errors import EXIT_CODES, TsfcError
 from tsfc.render import EpochReporter, fit_line, log, note, notes_after_reread, say, validation_line
 from tsfc.update import DEFAULT_KEEP, DEFAULT_MARGIN
@@ -28,11 +28,11 @@ EXIT_SUMMARY = {
     0: "success (caveats are `tsfc: note:` lines on stderr)",
     1: "internal error: please report it (--debug shows the traceback)",
     2: "usage: unknown option, bad option value",
-    3: "input data: unreadable CSV, missing or non-numeric column, too few rows",
-    4: "bundle: missing, corrupt, tampered with, incompatible version",
+    3: "input data: unreadable, missing column, stale feed (--max-age), --strict",
+    4: "bundle or ledger: missing, corrupt, tampered with, foreign, too new",
     5: "training failed: loss not finite, out of memory",
     6: "an output cannot be written: permissions, disk full",
-    7: "quality gate: evaluate --fail-if-worse-than, update --fail-if-kept",
+    7: "quality gate: evaluate/score --fail-if-worse-than*, update --fail-if-kept",
     75: "busy: another run holds the bundle (retry, or pass --wait)",
     129: "hung up (SIGHUP)",
     130: "interrupted (Ctrl-C, SIGINT)",
@@ -157,6 +157,18 @@ ThousandsOpt = Annotated[Optional[str], typer.Option("--thousands", help="Thousa
 EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="Text encoding (default: UTF-8 or UTF-16 by BOM).", rich_help_panel="CSV dialect")]
 DateFormatOpt = Annotated[Optional[str], typer.Option("--date-format", help="strftime format of the time column, e.g. %d/%m/%Y %H:%M.", rich_help_panel="CSV dialect")]
 SkipRowsOpt = Annotated[int, typer.Option("--skip-rows", min=0, help="Lines to skip before the header.", rich_help_panel="CSV dialect")]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Exit 3 on any data-contract note (a gap, values far outside the training range).")]
+MaxAgeOpt = Annotated[
+    Optional[str],
+    typer.Option("--max-age", metavar="AGE", help="Exit 3 if the data's last timestamp is older than this, e.g. 2d, 36h, 90min (now: $TSFC_NOW or the clock).", show_default=False),
+]
+
+
+def _checks(strict: bool, max_age: str | None):
+    """The data-contract checks of --strict and --max-age (`tsfc.contract`)."""
+    from tsfc.contract import Checks
+
+    return Checks.from_options(strict, max_age)
 LevelOpt = Annotated[
     Optional[str],
     typer.Option("--level", metavar="P[,P]", help="Prediction intervals at these levels in %, e.g. 80,95 (conformal, from the model's own errors).", show_default=False),
@@ -382,8 +394,13 @@ def predict(
         Optional[int], typer.Option("--precision", min=0, max=12, help="Decimals of the numbers written (default: the data's decimals + 2).", show_default=False)
     ] = None,
     all_columns: Annotated[bool, typer.Option("--all-columns", help="Also show the forecast of every input column.")] = False,
+    strict: StrictOpt = False,
+    max_age: MaxAgeOpt = None,
     ids: Annotated[
         Optional[str], typer.Option("--ids", metavar="ID[,ID]", help="Many-series bundle: forecast only these series (an id's parts joined by '|').", show_default=False)
+    ] = None,
+    ledger: Annotated[
+        Optional[Path], typer.Option("--ledger", envvar="TSFC_LEDGER", metavar="PATH", help="Also record the forecast in this SQLite ledger, for `tsfc score`.", show_default=False)
     ] = None,
     level: LevelOpt = None,
     calibration: Annotated[
@@ -404,8 +421,8 @@ def predict(
     replaced atomically.
 
     Examples:
-      tsfc predict --horizon 12
-      tsfc predict --data newer.csv --horizon 24 --level 80,95 -o forecast.csv
+      tsfc predict --horizon 12 --level 80,95
+      tsfc predict -d feed.csv --max-age 2d -o next.csv --ledger forecasts.db
       tsfc predict --ids "Sydney|New South Wales|Holiday" --format json
     """
     from tsfc import render
@@ -418,15 +435,17 @@ def predict(
         result = run_predict(
             bundle, horizon, data=data, all_columns=all_columns, ids=parse_ids(ids),
             read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
+            checks=_checks(strict, max_age),
             levels=_levels(level, calibration), recalibrate=calibration, clip_min=clip_min,
         )
         decimals = render.forecast_decimals(result.frame[render.value_columns(result)], result.history, precision)
         as_text = render.long_forecast_text if result.id_cols else (
             lambda r, k, d: render.forecast_text(r.frame, k, d, r.intervals))
+        text = None if kind == "table" else as_text(result, kind, decimals)
+        _record_and_write(ledger, result, data, output, text)
+        if ledger is not None:
+            say(f"recorded {len(result.frame)} forecasts in {ledger.absolute()}", quiet)
         if output is not None:
-            from tsfc.files import write_bytes
-
-            write_bytes(output, as_text(result, kind, decimals).encode(), flag="--output")
             say(f"wrote {output.absolute()}", quiet)
         elif kind == "table":
             from rich.console import Console
@@ -434,7 +453,7 @@ def predict(
             table = render.long_forecast_table(result, decimals) if result.id_cols else render.forecast_table(result.frame, decimals)
             Console().print(table)
         else:
-            sys.stdout.write(as_text(result, kind, decimals))
+            sys.stdout.write(text)
             sys.stdout.flush()
         if result.intervals is not None:
             from tsfc.calibration import describe
@@ -442,6 +461,23 @@ def predict(
             say(f"intervals: {describe(result.intervals['calibration'])}", quiet)
         for n in result.notes:  # after the output: a failure to write prints only its error
             note(n)
+
+
+def _record_and_write(ledger: Path | None, result, data: Path | None, output: Path | None, text: str | None) -> None:
+    """Record the forecast in --ledger and write --output together: the ledger commits just before
+    the file is renamed into place, and a failure of either leaves both as they were."""
+    recording = contextlib.nullcontext()
+    if ledger is not None:
+        from tsfc.ledger import entry_of, recording as record
+
+        recording = record(ledger, entry_of(result, data))
+    if output is None:
+        with recording:
+            return
+    from tsfc.files import atomic_path
+
+    with atomic_path(output, "--output") as tmp, recording:
+        tmp.write_bytes(text.encode())
 
 
 def _resolve_format(fmt: str | None, output: Path | None, tty: bool) -> str:
@@ -498,6 +534,52 @@ def info(
             print_info(manifest)
 
 
+@command("Profile a CSV without training and suggest the fit command.")
+def doctor(
+    csv: Annotated[Path, typer.Argument(metavar="CSV", help="CSV file to profile.", show_default=False)],
+    target: Annotated[
+        Optional[str], typer.Option("--target", "-t", metavar="COL", help="Column to forecast (default: the first numeric one).", show_default=False)
+    ] = None,
+    date_col: Annotated[
+        Optional[str], typer.Option("--date-col", metavar="COL", help="Time column (default: detect; 'none' = row order).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON document.")] = False,
+    quiet: QuietOpt = False,
+    sep: SepOpt = None,
+    decimal: DecimalOpt = ".",
+    thousands: ThousandsOpt = None,
+    encoding: EncodingOpt = None,
+    date_format: DateFormatOpt = None,
+    skip_rows: SkipRowsOpt = 0,
+) -> None:
+    """Profile CSV without training: dialect, time column, frequency, gaps, duplicates, missing
+    values, column statistics, seasonality, the columns that tell many series apart, and the
+    `tsfc fit` command to run, with what fit would choose.
+
+    It reads the file as `tsfc fit` does; what would stop fit is listed under "fit would stop".
+
+    Examples:
+      tsfc doctor sales.csv
+      tsfc doctor ETTh1.csv --target OT
+      tsfc doctor tourism.csv --json | jq .suggestion.command
+    """
+    with _reported():
+        from tsfc.doctor import diagnose
+
+        report = diagnose(
+            csv, target=target, date_col=date_col,
+            options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
+        )
+        if as_json:
+            import json
+
+            print(json.dumps(report.to_dict(), indent=2))
+        else:
+            from tsfc.render import print_doctor
+
+            print_doctor(report)
+
+
 BASELINES = ("naive", "seasonal_naive", "linear")
 
 
@@ -522,6 +604,8 @@ def evaluate(
         Optional[int], typer.Option("--calibration", min=0, help="Recalibrate the intervals at every test origin on the N latest origins with known actuals (default 500; 0 = the bundle's fit-time calibration, fixed).", show_default=False)
     ] = None,
     bundle: BundleOpt = Path("model.tsfc"),
+    strict: StrictOpt = False,
+    max_age: MaxAgeOpt = None,
     quiet: QuietOpt = False,
     sep: SepOpt = None,
     decimal: DecimalOpt = ".",
@@ -550,6 +634,7 @@ def evaluate(
         result = run_evaluate(
             bundle, horizon, data=csv, stride=stride, season=season, threads=threads, jobs=jobs,
             read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
+            checks=_checks(strict, max_age),
             levels=_levels(level, calibration), recalibrate=RECENT if calibration is None else calibration,
         )
         _print_notes(result.notes, bundle)
@@ -584,6 +669,61 @@ def _report_evaluation(result, as_json: bool, output: Path | None, quiet: bool) 
         from tsfc.render import print_evaluation
 
         print_evaluation(result)
+
+
+@command("Score the forecasts in a ledger against what really happened.")
+def score(
+    ledger: Annotated[
+        Path, typer.Option("--ledger", envvar="TSFC_LEDGER", metavar="PATH", help="The SQLite ledger `tsfc predict --ledger` wrote.", show_default=False)
+    ],
+    data: Annotated[Path, typer.Option("--data", "-d", metavar="CSV", help="CSV holding the actual values (read as each bundle read its data).", show_default=False)],
+    since: Annotated[Optional[str], typer.Option("--since", metavar="DATE", help="Only forecasts whose origin is at or after this time, or within a span of the newest (30d, 12h, 8w).", show_default=False)] = None,
+    period: Annotated[Literal[PERIODS], typer.Option("--period", metavar=_choices(PERIODS), help="Group origins by week or month (auto: by week up to 13 weeks).")] = "auto",
+    fail_if_worse_than_backtest: Annotated[
+        Optional[float],
+        typer.Option("--fail-if-worse-than-backtest", metavar="F", help="Exit 7 if a bundle in service has a realised MASE above F x its validation MASE.", show_default=False),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report, every group, as one JSON document.")] = False,
+    quiet: QuietOpt = False,
+    strict: StrictOpt = False,
+    max_age: MaxAgeOpt = None,
+    sep: SepOpt = None,
+    decimal: DecimalOpt = ".",
+    thousands: ThousandsOpt = None,
+    encoding: EncodingOpt = None,
+    date_format: DateFormatOpt = None,
+    skip_rows: SkipRowsOpt = 0,
+) -> None:
+    """Score the forecasts recorded by `predict --ledger` against the actual values in --data.
+
+    Reports realised MAE, RMSE, MASE (scaled as `evaluate` scales it), sMAPE and interval
+    coverage: overall, per bundle (a retrain shows as a step), by lead and by week or month of
+    the forecast origin, beside the MASE each bundle reached on its validation rows at fit time.
+    Forecasts whose target time is not in --data yet are counted as pending.
+
+    Examples:
+      tsfc score --ledger forecasts.db --data latest.csv
+      tsfc score --ledger forecasts.db --data latest.csv --since 2024-01-01 --json
+      tsfc score --ledger f.db -d latest.csv --fail-if-worse-than-backtest 1.5
+    """
+    with _reported():
+        from tsfc.render import print_score
+        from tsfc.scoring import check_gate, score as run_score
+
+        result = run_score(
+            ledger, data, since=since, period=period, gate=fail_if_worse_than_backtest, checks=_checks(strict, max_age),
+            read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
+        )
+        for n in result.notes:
+            note(n)
+        if as_json:
+            import json
+
+            sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+            sys.stdout.flush()
+        else:
+            print_score(result)
+        check_gate(result)
 
 
 PLOT_KINDS = ("forecast", "backtest", "loss")
@@ -703,6 +843,8 @@ def update(
         what="torch threads for training, backtest workers", auto="as fit and evaluate"))] = 0,
     wait: Annotated[bool, typer.Option("--wait", help="Wait for another run writing the same bundle.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress; only the result, caveats and errors.")] = False,
+    strict: StrictOpt = False,
+    max_age: MaxAgeOpt = None,
     sep: SepOpt = None,
     decimal: DecimalOpt = ".",
     thousands: ThousandsOpt = None,
@@ -754,7 +896,7 @@ def update(
         with StopSignals() as stop, EpochReporter(quiet=quiet) as reporter:
             result = run_update(
                 bundle, data, holdout=holdout, overrides=given, from_scratch=from_scratch, margin=margin,
-                keep=keep, refit=not no_refit, threads=threads, wait=wait,
+                keep=keep, refit=not no_refit, threads=threads, wait=wait, checks=_checks(strict, max_age),
                 read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
                 on_phase=reporter.phase, on_epoch=reporter.update, on_batch=reporter.batch,
                 on_note=note, should_stop=stop.requested,

@@ -10,6 +10,7 @@ from tsfc.errors import UsageError
 MODELS = ("gru", "lstm", "rnn")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 NORMS = ("last", "none")
+PERIODS = ("auto", "week", "month")  # how `score` groups forecast origins
 
 
 @dataclass

@@ -73,6 +73,9 @@ class Series:
     notes: list[str] = field(default_factory=list)
     path: str = ""
     sha256: str = ""
+    header: list[str] = field(default_factory=list)  # the file's column names, in file order
+    filled: np.ndarray | None = None  # [rows, C] bool: values not in the file (empty cells, inserted rows)
+    utc: bool = False  # the timestamps were time-zone-aware and are now UTC (else: the file's own clock)
 
 
 def file_sha256(path) -> str:
@@ -119,12 +122,12 @@ def load_csv(path, target: str, features: list[str] | str | None = None,
     notes: list[str] = []
     wanted = _choose_columns(file, names, sample, target, features, time_cols, row_numbers, opts, notes)
     frame = _read_frame(file, encoding, sep, names, wanted, time_cols, opts)
-    index = None
+    index, utc = None, False
     if not time_cols:
         if date_col is None:
             notes.insert(0, "no time column found; using row order (pass --date-col to name one)")
     else:
-        index, frame = _time_order(file, frame, time_cols, opts, notes)
+        index, frame, utc = _time_order(file, frame, time_cols, opts, notes)
     values = _to_matrix(file, frame, wanted)
     index, values = _trim_ends(index, values, wanted[0], notes)
     detected = None
@@ -134,10 +137,11 @@ def load_csv(path, target: str, features: list[str] | str | None = None,
         if detected is not None:
             index, values, inserted = _fill_timestamps(file, index, values, detected, notes)
     _check_freq(file, detected, freq)
+    filled = np.isnan(values)
     _fill_missing(values, wanted, inserted, notes)
     return Series(values=np.ascontiguousarray(values, dtype=np.float32), columns=wanted,
                   index=index, date_col=",".join(time_cols) or None, freq=detected, notes=notes,
-                  path=str(file), sha256=file_sha256(file))
+                  path=str(file), sha256=file_sha256(file), header=names, filled=filled, utc=utc)
 
 
 def column_names(path, options: ReadOptions | None = None) -> list[str]:
@@ -149,6 +153,72 @@ def column_names(path, options: ReadOptions | None = None) -> list[str]:
     opts = options or ReadOptions()
     file = _check_file(path, opts.encoding)
     return _scan_text(file, opts.encoding or _detect_encoding(file), opts)[1]
+
+
+@dataclass
+class Table:
+    """A CSV read whole for profiling (`tsfc doctor`): every column, nothing sorted, filled or dropped."""
+
+    path: Path
+    encoding: str
+    sep: str
+    header: list[str]
+    row_numbers: str | None  # a leading column of row numbers, left out of `frame`
+    time_cols: list[str]
+    times: pd.Series | None  # the parsed timestamps in file order (None: row order)
+    utc: bool
+    frame: pd.DataFrame  # every other column in file order: numbers as float64, text as strings
+    numeric: list[str]
+    not_numeric: dict[str, str]  # a column that looked numeric but holds text -> the reader's error
+    notes: list[str] = field(default_factory=list)
+
+
+def read_table(path, date_col: str | None = None, options: ReadOptions | None = None) -> Table:
+    """Read every column of a CSV as `load_csv` would, without choosing a target or cleaning.
+
+    Encoding, separator, header, row-number column and time column are found by the same code
+    as `load_csv`, and numbers are parsed with the same dialect, so a file this reads
+    `load_csv` reads too (for a numeric target and unique timestamps).
+
+    Raises:
+        DataError: as `load_csv`: an unreadable file, a bad --date-col, a row without a time.
+        UsageError: contradictory options.
+    """
+    opts = options or ReadOptions()
+    _check_options(opts)
+    file = _check_file(path, opts.encoding)
+    encoding = opts.encoding or _detect_encoding(file)
+    sep, names, sample = _scan_text(file, encoding, opts)
+    row_numbers = _index_column(names, sample)
+    _check_date_col(file, names, None, date_col)
+    time_cols = times.find_time_columns(file, names, sample, None, date_col, opts.date_format,
+                                        skip=(row_numbers,))
+    columns = [name for name in names if name not in time_cols and name != row_numbers]
+    numeric = [name for name in columns if _looks_numeric(sample, names.index(name), opts)]
+    kwargs = _csv_kwargs(encoding, sep, names, [*columns, *time_cols], opts)
+    not_numeric: dict[str, str] = {}
+    try:
+        frame = pd.read_csv(file, dtype={name: "float64" if name in numeric else str
+                                         for name in [*columns, *time_cols]}, **kwargs)
+    except pd.errors.ParserError as err:
+        raise _parse_failure(file, err) from None
+    except ValueError:  # a column that looked numeric holds text further down
+        frame = pd.read_csv(file, dtype=str, **kwargs)
+        for name in list(numeric):
+            try:
+                _check_numeric_column(file, name, frame[name], opts)
+            except DataError as exc:
+                not_numeric[name], numeric = str(exc), [n for n in numeric if n != name]
+            else:
+                frame[name] = _parse_numbers(frame[name], opts)
+    notes: list[str] = []
+    stamps, utc = None, False
+    if time_cols:
+        raw, stamps, utc = _parse_time_columns(file, frame, time_cols, opts, notes)
+        times.check_parsed(file, raw, stamps, ",".join(time_cols))
+    return Table(path=file, encoding=encoding, sep=sep, header=names, row_numbers=row_numbers,
+                 time_cols=time_cols, times=stamps, utc=utc, frame=frame[columns], numeric=numeric,
+                 not_numeric=not_numeric, notes=notes)
 
 
 def _fail(file: Path, problem: str, fix: str = "") -> DataError:
@@ -382,18 +452,21 @@ def _parse_numbers(cells: pd.Series, opts: ReadOptions) -> pd.Series:
     return pd.to_numeric(text, errors="coerce")
 
 
+def _csv_kwargs(encoding, sep, names, columns, opts) -> dict:
+    """pandas.read_csv arguments that read `columns` as the reader does (dialect, NA tokens)."""
+    return dict(sep=sep, encoding=encoding, skiprows=opts.skip_rows, header=0, names=names,
+                usecols=[names.index(name) for name in columns], decimal=opts.decimal,
+                thousands=opts.thousands, na_values=NA_TOKENS, keep_default_na=False, engine="c")
+
+
 def _read_frame(file, encoding, sep, names, wanted, time_cols, opts) -> pd.DataFrame:
     """Read only the needed columns: numbers as float32, the time column(s) as strings."""
-    usecols = [names.index(name) for name in [*wanted, *time_cols]]
-    kwargs = dict(sep=sep, encoding=encoding, skiprows=opts.skip_rows, header=0, names=names,
-                  usecols=usecols, decimal=opts.decimal, thousands=opts.thousands,
-                  na_values=NA_TOKENS, keep_default_na=False, engine="c")
+    kwargs = _csv_kwargs(encoding, sep, names, [*wanted, *time_cols], opts)
     dtype = {name: "float32" for name in wanted} | {name: str for name in time_cols}
     try:
         return pd.read_csv(file, dtype=dtype, **kwargs)
     except pd.errors.ParserError as err:  # a ValueError too, so caught first
-        raise _fail(file, f"cannot be parsed as CSV ({str(err).strip().splitlines()[-1]})",
-                    "check quoting, --sep and --skip-rows") from None
+        raise _parse_failure(file, err) from None
     except ValueError:
         # A column holds text; reread the numeric columns as text to say where (error path).
         frame = pd.read_csv(file, dtype=str, **kwargs)
@@ -401,6 +474,11 @@ def _read_frame(file, encoding, sep, names, wanted, time_cols, opts) -> pd.DataF
             _check_numeric_column(file, name, frame[name], opts)
         raise _fail(file, f"columns {', '.join(wanted)} cannot be read as numbers",
                     "check --sep, --decimal and --thousands") from None
+
+
+def _parse_failure(file: Path, err: Exception) -> DataError:
+    return _fail(file, f"cannot be parsed as CSV ({str(err).strip().splitlines()[-1]})",
+                 "check quoting, --sep and --skip-rows")
 
 
 def _check_numeric_column(file: Path, name: str, cells: pd.Series, opts: ReadOptions) -> None:
@@ -423,20 +501,25 @@ def _check_numeric_column(file: Path, name: str, cells: pd.Series, opts: ReadOpt
 
 
 def _time_order(file, frame, time_cols, opts, notes):
-    """Parse the time column(s), sort by time, reject duplicates; return (index, frame).
+    """Parse the time column(s), sort by time, reject duplicates; return (index, frame, utc).
 
     The frame keeps its row labels (data rows from 0) so later messages name the file's row.
     """
+    raw, stamps, utc = _parse_time_columns(file, frame, time_cols, opts, notes)
+    index, order = times.order_times(file, raw, stamps, ",".join(time_cols), notes)
+    return index, frame.drop(columns=time_cols).iloc[order], utc
+
+
+def _parse_time_columns(file, frame, time_cols, opts, notes):
+    """(cells or None, timestamps in file order, whether they were converted to UTC)."""
     if not times.is_split(time_cols):
         raw = frame[time_cols[0]]
         stamps, note = times.parse_times(raw, opts.date_format)
         if note:
             notes.append(note)
-    else:
-        raw, stamps = None, times.parse_parts(file, frame, time_cols)
-        notes.append(f"built the time column from {', '.join(time_cols)}")
-    index, order = times.order_times(file, raw, stamps, ",".join(time_cols), notes)
-    return index, frame.drop(columns=time_cols).iloc[order]
+        return raw, stamps, note is not None and times.TO_UTC in note
+    notes.append(f"built the time column from {', '.join(time_cols)}")
+    return None, times.parse_parts(file, frame, time_cols), False
 
 
 def _to_matrix(file: Path, frame: pd.DataFrame, wanted: list[str]) -> np.ndarray:
@@ -600,14 +683,7 @@ def read_long(path, target: str, id_cols: list[str], features: list[str] | str |
     ids = _join_ids(file, frame, id_cols)
     stamps = None
     if time_cols:
-        if not times.is_split(time_cols):
-            stamps, note = times.parse_times(frame[time_cols[0]], opts.date_format)
-            if note:
-                notes.append(note)
-            raw = frame[time_cols[0]]
-        else:
-            stamps, raw = times.parse_parts(file, frame, time_cols), None
-            notes.append(f"built the time column from {', '.join(time_cols)}")
+        raw, stamps, _ = _parse_time_columns(file, frame, time_cols, opts, notes)
         times.check_parsed(file, raw, stamps, ",".join(time_cols))
         stamps = stamps.to_numpy(dtype="datetime64[ns]")
     elif date_col is None:

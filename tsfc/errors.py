@@ -20,11 +20,12 @@ EXIT_CODES = {
     EXIT_OK: "success",
     EXIT_INTERNAL: "unexpected internal error (please report it; --debug shows the traceback)",
     EXIT_USAGE: "command-line usage: unknown option, bad option value",
-    EXIT_DATA: "input data problem: unreadable CSV, missing or non-numeric column, too few rows",
-    EXIT_BUNDLE: "bundle problem: missing, corrupt, tampered with, or from an incompatible version",
+    EXIT_DATA: ("input data problem: unreadable CSV, missing or non-numeric column, too few rows, "
+                "a stale feed (--max-age), a data-contract note under --strict"),
+    EXIT_BUNDLE: "bundle or ledger problem: missing, corrupt, tampered with, foreign, or from an incompatible version",
     EXIT_TRAINING: "training failed: loss not finite, out of memory",
     EXIT_OUTPUT: "an output cannot be written: permissions, disk full",
-    EXIT_QUALITY: "a quality gate failed (evaluate --fail-if-worse-than, update --fail-if-kept)",
+    EXIT_QUALITY: "a quality gate failed (evaluate --fail-if-worse-than, score --fail-if-worse-than-backtest, update --fail-if-kept)",
     EXIT_BUSY: "busy: another run holds the bundle; retry later or pass --wait",
     EXIT_HANGUP: "hung up (SIGHUP)",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C, SIGINT)",
@@ -52,6 +53,12 @@ class DataError(TsfcError):
 
 class BundleError(TsfcError):
     """The bundle is missing, corrupt, tampered with or incompatible."""
+
+    exit_code = EXIT_BUNDLE
+
+
+class LedgerError(TsfcError):
+    """The forecast ledger is missing, not a tsfc ledger, of a newer schema, or damaged (exit 4, as a bundle)."""
 
     exit_code = EXIT_BUNDLE
 

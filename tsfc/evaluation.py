@@ -72,6 +72,7 @@ def evaluate(
     season: int | None = None,
     read_options=None,
     threads: int = 0,
+    checks=None,
     levels: list[float] | None = None,
     recalibrate: int = 500,
 ) -> Evaluation:
@@ -84,6 +85,7 @@ def evaluate(
         horizon: steps per forecast (default: the bundle's default horizon, chosen at fit time).
         season: seasonal period of the seasonal-naive baseline and MASE (default: from the frequency).
         threads: CPU threads for the model's backtest (0: every usable core).
+        checks: a `contract.Checks` (--strict, --max-age) for the data evaluated.
         levels: interval levels in %: score conformal intervals of every method (`tsfc.calibration`).
         recalibrate: > 0: intervals recalibrated at each test origin on the latest `recalibrate`
             origins with known actuals; 0: the bundle's fit-time calibration.
@@ -91,7 +93,8 @@ def evaluate(
     Raises:
         UsageError: horizon, stride or season < 1, threads or recalibrate < 0.
         BundleError (also: `levels` with `recalibrate` 0 and no calibration in the bundle),
-        DataError (missing or changed source CSV, no rows to evaluate).
+        DataError (missing or changed source CSV, no rows to evaluate, a stale feed, a contract
+            note under --strict).
     """
     for name, value in (("--horizon", horizon), ("--stride", stride), ("--season", season)):
         if value is not None and value < 1:
@@ -108,11 +111,11 @@ def evaluate(
     season = season or int(m["config"].get("season") or 0) or season_for(m["freq"])
     notes: list[str] = []
     if data is None:
-        series = _source_series(m, read_options)
+        series = _source_series(m, read_options, checks)
         start = m["split"]["val_end"]
         train = series.values[: m["split"]["train_end"], 0]
     else:
-        series = load_like_bundle(m, data, read_options)
+        series = load_like_bundle(m, data, read_options, checks)
         start = _first_test_row(m, series)
         train = _training_target(m, series, read_options, loaded.window + horizon, notes)
     notes += series.notes
@@ -185,7 +188,7 @@ def check_baseline_name(name: str) -> None:
     if name not in METHODS[1:]:
         raise UsageError(f"--fail-if-worse-than must be one of {', '.join(METHODS[1:])}, got {name!r}")
 
-def _source_series(m: dict, read_options):
+def _source_series(m: dict, read_options, checks=None):
     """The CSV the bundle was fitted on, refused if it is gone or changed since."""
     from tsfc.data import file_sha256
 
@@ -196,7 +199,7 @@ def _source_series(m: dict, read_options):
         raise DataError(f"{path}: the CSV this bundle was fitted on no longer exists; {fix}")
     if file_sha256(path) != source.get("sha256"):
         raise DataError(f"{path}: the CSV this bundle was fitted on has changed since (SHA-256 differs); {fix}")
-    return load_like_bundle(m, path, read_options)
+    return load_like_bundle(m, path, read_options, checks)
 
 
 def _first_test_row(m: dict, series) -> int:

@@ -155,10 +155,13 @@ def _manifest(data: pn.Panel, config, plan, splits, net, result, validation, met
 # --- predict ---------------------------------------------------------------------
 
 def predict(bundle_path, horizon: int | None = None, *, data=None, read_options=None, all_columns: bool = False,
-            ids: list[str] | None = None, **intervals) -> Forecast:
+            ids: list[str] | None = None, checks=None, **intervals) -> Forecast:
     """Forecast from a bundle of one series (`pipeline.predict`) or of many (long format, every series
     or `ids`; with `data`, each series of that CSV continues from its own newest rows).
     `intervals` (levels, recalibrate, clip_min) go to `pipeline.predict`: one series only so far.
+
+    `checks` (a `contract.Checks`): for one series, the data contract; for many, `--max-age`
+    on the newest timestamp of the data.
 
     Raises:
         UsageError: `horizon` < 1, `ids` for a one-series bundle or naming unknown series.
@@ -173,16 +176,18 @@ def predict(bundle_path, horizon: int | None = None, *, data=None, read_options=
         if ids:
             raise UsageError("--ids needs a bundle of many series (fit with --id-col)")
         return predict_one(loaded, horizon, data=data, read_options=read_options, all_columns=all_columns,
-                           **intervals)
+                           checks=checks, **intervals)
     from tsfc.calibration import one_series_only
 
     one_series_only(intervals.get("levels"), intervals.get("clip_min"))
     horizon = horizon or loaded.horizon
     notes: list[str] = []
     if data is None:
+        stored = loaded.panel.last
+        _check_age(checks, None if any(t is None for t in stored) else stored, f"the data of {loaded.path}")
         context = _stored_context(loaded, ids)
     else:
-        context = _context_from_csv(loaded, data, read_options, ids, notes)
+        context = _context_from_csv(loaded, data, read_options, ids, notes, checks)
     values = forecast_many(loaded, context, horizon)
     m = loaded.manifest
     columns = m["columns"] if all_columns else m["columns"][:1]
@@ -194,7 +199,9 @@ def predict(bundle_path, horizon: int | None = None, *, data=None, read_options=
     time_name = (m["date_col"] or "date") if context.last is not None and m["freq"] else "step"
     frame = pn.long_frame(loaded.panel.id_cols, context.ids, times, columns,
                           [v[:, : len(columns)] for v in values], time_name, context.methods)
-    return Forecast(frame, notes, loaded.history.reshape(-1, loaded.history.shape[-1]), loaded.panel.id_cols)
+    origins = dict(zip(context.ids, [None] * len(context.ids) if context.last is None else list(context.last)))
+    return Forecast(frame, notes, loaded.history.reshape(-1, loaded.history.shape[-1]), loaded.panel.id_cols,
+                    bundle=loaded, origins=origins)
 
 
 class Context:
@@ -219,11 +226,12 @@ def _stored_context(loaded: LoadedBundle, ids: list[str] | None) -> Context:
                    state.high[pick], [state.methods[i] for i in pick], last)
 
 
-def _context_from_csv(loaded: LoadedBundle, path, read_options, ids, notes: list[str]) -> Context:
+def _context_from_csv(loaded: LoadedBundle, path, read_options, ids, notes: list[str], checks=None) -> Context:
     """Each series of `path` continues from its newest rows; ids the bundle has never seen are
     scaled on their own rows (with a note) when they hold a window, else forecast by a baseline."""
     m, state = loaded.manifest, loaded.panel
     data = read_like_bundle(m, path, read_options)
+    _check_age(checks, data.last, data.path)
     notes += data.notes
     W, season = loaded.window, int(m["defaults"]["season"])
     where = {sid: i for i, sid in enumerate(state.ids)}
@@ -259,6 +267,14 @@ def _context_from_csv(loaded: LoadedBundle, path, read_options, ids, notes: list
         notes.append(f"{absent} series of the bundle are not in {data.path} and are not forecast")
     last = None if data.last is None else data.last[list(chosen)]
     return Context([data.ids[s] for s in chosen], history, rows, low, high, methods, last)
+
+
+def _check_age(checks, last, where) -> None:
+    """`--max-age` for many series: the newest timestamp of any series (`last`: [S] or None)."""
+    from tsfc.contract import check_age
+
+    check_age(None if last is None or not len(last) else np.max(np.asarray(last, dtype="datetime64[ns]")),
+              checks, False, where)
 
 
 def read_like_bundle(m: dict, path, read_options) -> pn.Panel:
@@ -335,7 +351,7 @@ class PanelEvaluation:
 
 
 def evaluate(bundle_path, horizon: int | None = None, *, data=None, stride: int = 1, season: int | None = None,
-             read_options=None, threads: int = 0, jobs: int = 1, **intervals):
+             read_options=None, threads: int = 0, jobs: int = 1, checks=None, **intervals):
     """Backtest a bundle: one series (`evaluation.evaluate`) or every series of a many-series bundle
     from each `stride`-th row of its own test tail, in one batched roll across series and origins.
     `intervals` (levels, recalibrate) go to `evaluation.evaluate`: one series only so far.
@@ -351,7 +367,7 @@ def evaluate(bundle_path, horizon: int | None = None, *, data=None, stride: int 
     loaded = load_bundle(bundle_path)
     if loaded.panel is None:
         return evaluate_one(loaded, horizon, data=data, stride=stride, season=season,
-                            read_options=read_options, threads=threads, **intervals)
+                            read_options=read_options, threads=threads, checks=checks, **intervals)
     from tsfc.calibration import one_series_only
 
     one_series_only(intervals.get("levels"))
@@ -361,6 +377,7 @@ def evaluate(bundle_path, horizon: int | None = None, *, data=None, stride: int 
     season = season or fitted_season
     notes: list[str] = []
     panel = _source_panel(m, read_options) if data is None else read_like_bundle(m, data, read_options)
+    _check_age(checks, panel.last, panel.path)
     notes += panel.notes
     W = loaded.window
     where = {sid: i for i, sid in enumerate(state.ids)}

@@ -47,6 +47,8 @@ class Forecast:
     notes: list[str] = field(default_factory=list)
     history: np.ndarray | None = None  # the stored rows of each frame column: their decimals are the data's
     id_cols: list[str] | None = None  # many series: `frame` is long format (id columns, time, values, method)
+    bundle: "LoadedBundle | None" = None  # what forecast it (the ledger records its checksum)
+    origins: dict | None = None  # series id ('' for one series) -> its last observed time (None: row order)
     intervals: dict | None = None  # with --level: the levels and the calibration used (`calibration.summary`)
 
 
@@ -321,6 +323,7 @@ def _manifest(series, config, plan, split, scaler, net, result, validation) -> d
         return None if index is None or row >= len(index) else index[row].isoformat()
 
     from tsfc.calibration import on_rows, stamper
+    from tsfc.contract import record
     from tsfc.metrics import seasonal_naive_mae
 
     train_vals = series.values[: split.train_end].astype(np.float64)
@@ -358,6 +361,7 @@ def _manifest(series, config, plan, split, scaler, net, result, validation) -> d
             "val_end_time": stamp(split.val_end),
         },
         "source": {"path": str(series.path), "sha256": series.sha256, "rows": split.rows, "notes": list(series.notes)},
+        "contract": record(series, split.train_end),
         "training": {
             "device": result.device,
             "seconds": round(result.seconds, 3),
@@ -384,6 +388,7 @@ class LoadedBundle:
     scaler: MinMaxScaling | None  # None for many series: each has its own (`panel`)
     history: np.ndarray  # [window, C]; many series: [S, window, C]
     panel: "PanelState | None" = None
+    checksum: str = ""  # SHA-256 of the bundle file as loaded (`bundle.load_with_checksum`)
 
     @property
     def window(self) -> int:
@@ -427,13 +432,13 @@ def load_bundle(path: str | Path) -> LoadedBundle:
     from tsfc import bundle
 
     path = Path(path).absolute()
-    manifest, arrays = bundle.load(path)
+    manifest, arrays, checksum = bundle.load_with_checksum(path)
     net = _rebuild(str(path), manifest, arrays)
     if "panel" in manifest:
         panel = _check_panel(str(path), manifest, arrays, net.cfg)
-        return LoadedBundle(str(path), manifest, net, None, arrays["history"], panel)
+        return LoadedBundle(str(path), manifest, net, None, arrays["history"], panel, checksum)
     scaler, history = _check_manifest(str(path), manifest, arrays, net.cfg)
-    return LoadedBundle(str(path), manifest, net, scaler, history)
+    return LoadedBundle(str(path), manifest, net, scaler, history, checksum=checksum)
 
 
 def _check_panel(path: str, m: dict, arrays: dict, cfg) -> PanelState:
@@ -550,8 +555,12 @@ def predict(
     levels: list[float] | None = None,
     recalibrate: int | None = None,
     clip_min: float | None = None,
+    checks=None,
 ) -> Forecast:
     """Forecast `horizon` steps (default: the bundle's) after the end of its data, or of `data`.
+
+    `checks` (a `contract.Checks`): how strictly `data` are checked against the bundle's
+    contract; its `max_age` applies to the bundle's own data when `data` is None.
 
     Args:
         levels: interval levels in %: adds `<target>_lo_<level>` and `<target>_hi_<level>` columns.
@@ -562,7 +571,7 @@ def predict(
     Raises:
         UsageError: `horizon` < 1, `recalibrate` without `data`.
         BundleError: no calibration in the bundle for `levels`.
-        DataError.
+        DataError (also a stale feed, or a contract note under --strict).
     """
     if horizon is not None and horizon < 1:
         raise UsageError(f"--horizon must be >= 1, got {horizon}")
@@ -573,10 +582,13 @@ def predict(
     notes: list[str] = []
     series = None
     if data is not None:
-        context, last, freq, series = _context_from_csv(loaded, data, read_options, notes)
+        context, last, freq, series = _context_from_csv(loaded, data, read_options, notes, checks)
     else:
+        from tsfc.contract import check_age
+
         context, freq = loaded.history, m["freq"]
         last = m["last_timestamp"]
+        check_age(last, checks, (m.get("contract") or {}).get("utc", False), f"the data of {loaded.path}")
     values = forecast_from(loaded, context, horizon)
     notes += _range_notes(loaded, values)
     if clip_min is not None:
@@ -588,7 +600,7 @@ def predict(
         frame, about = _with_intervals(loaded, frame, levels, *observed, recalibrate, clip_min, notes)
     bounds = len(frame.columns) - (len(m["columns"]) if all_columns else 1)
     stored = [0] * (1 + bounds) + list(range(1, len(frame.columns) - bounds))  # the target's rows for its bounds
-    return Forecast(frame, notes, loaded.history[:, stored], intervals=about)
+    return Forecast(frame, notes, loaded.history[:, stored], bundle=loaded, origins={"": last}, intervals=about)
 
 
 def check_clip_min(clip_min: float | None) -> None:
@@ -616,8 +628,8 @@ def _with_intervals(loaded: LoadedBundle, frame, levels, values, index, recalibr
     return frame, {"levels": plain, "calibration": summary(calibration)}
 
 
-def _context_from_csv(loaded: LoadedBundle, data, read_options, notes: list[str]):
-    series = load_like_bundle(loaded.manifest, data, read_options)
+def _context_from_csv(loaded: LoadedBundle, data, read_options, notes: list[str], checks=None):
+    series = load_like_bundle(loaded.manifest, data, read_options, checks)
     notes += series.notes
     if len(series.values) < loaded.window:
         raise DataError(
@@ -675,16 +687,24 @@ def describe(bundle_path: str | Path) -> dict:
     return manifest
 
 
-def load_like_bundle(m: dict, path, read_options):
-    """`path` read with the columns, time column and frequency of the bundle whose manifest is `m`.
+def load_like_bundle(m: dict, path, read_options, checks=None):
+    """`path` read with the columns, time column and frequency of the bundle whose manifest is `m`,
+    and checked against its data contract (`tsfc.contract`): the contract's notes join the
+    series' notes.
+
+    Args:
+        checks: a `contract.Checks` (--strict, --max-age); None: notes only.
 
     Raises:
-        DataError: as `load_csv`; a file without the bundle's columns says which it lacks.
+        DataError: as `load_csv`; a file without the bundle's columns says which it lacks (and
+            guesses renames); a stale feed, or a contract note under --strict.
+        UsageError: --max-age for data without timestamps.
     """
+    from tsfc.contract import check_series, columns_error
     from tsfc.data import column_names, load_csv
 
     try:
-        return load_csv(
+        series = load_csv(
             path, m["target"], features=m["columns"][1:], date_col=m["date_col"] or "none",
             options=read_options, freq=m["freq"],
         )
@@ -693,12 +713,9 @@ def load_like_bundle(m: dict, path, read_options):
             names = column_names(path, read_options)
         except DataError:
             raise exc from None
-        time_cols = [] if not m["date_col"] else m["date_col"].split(",")
-        expected = [*time_cols, *m["columns"]]
-        missing = [c for c in expected if c not in names]
-        if not missing:
+        mismatch = columns_error(m, path, names)
+        if mismatch is None:
             raise
-        raise DataError(
-            f"{Path(path).expanduser().resolve()}: does not match the bundle, which expects the columns "
-            f"{', '.join(expected)}; missing: {', '.join(missing)}"
-        ) from None
+        raise mismatch from None
+    series.notes += check_series(m, series, checks)
+    return series

@@ -448,6 +448,125 @@ def print_evaluation(result) -> None:
     sys.stdout.flush()
 
 
+# ---------------------------------------------------------------- score
+
+SCORE_METRICS = ("mae", "rmse", "mase", "smape")
+PERIODS_SHOWN = 12  # on a terminal, the latest periods; --json and the piped text carry every one
+
+
+def score_title(result) -> str:
+    c = result.counts
+    return (f"{c['scored']} of {c['forecasts']} forecasts scored ({c['pending']} pending) from "
+            f"{c['runs']} runs on {result.data_path}")
+
+
+def _levels(result) -> list[str]:
+    return sorted(result.overall["coverage"], key=float)
+
+
+def _bundle_key(b: dict) -> str:
+    """A bundle's short name: its checksum's first 8 digits, starred when in service."""
+    return b["bundle_sha256"][:8] + ("*" if b["in_service"] else "")
+
+
+def _score_rows(result) -> list[tuple[str, str, dict, float | None]]:
+    """(group, key, measures, validation MASE) for every row of the report."""
+    rows = [("all", "-", result.overall, None)]
+    rows += [("bundle", _bundle_key(b), b, b["backtest"]["mase"]) for b in result.by_bundle]
+    rows += [("lead", str(r["lead"]), r, None) for r in result.by_lead]
+    rows += [(result.period, r["period"], r, None) for r in result.by_period]
+    return rows
+
+
+def promise_lines(result) -> list[str]:
+    """For each bundle in service: realised MASE beside what its validation promised."""
+    lines = []
+    for b in result.by_bundle:
+        if not b["in_service"]:
+            continue
+        name = f"{os.path.basename(b['bundle_path'])} ({b['bundle_sha256'][:8]})"
+        realised, promised = b["mase"], b["backtest"]["mase"]
+        if realised is None or promised is None:
+            what = f"MAE {number(b['mae'])} vs {number(b['backtest']['mae'])} on validation at fit time"
+        else:
+            what = (f"MASE {number(realised)} vs {number(promised)} on validation at fit time "
+                    f"({realised / promised:.2f} x)")
+        lines.append(f"{name}: realised {what}, {b['forecasts']} forecasts" if b["forecasts"]
+                     else f"{name}: no forecast with an actual yet")
+    return lines
+
+
+def score_text(result) -> str:
+    """Plain whitespace-separated table for pipes: '#' lines, a header, one row per group, NA if undefined."""
+    levels = _levels(result)
+    lines = [f"# {score_title(result)}",
+             f"# origins {result.first_origin} .. {result.last_origin}; bundle* = in service",
+             " ".join(["group", "key", "forecasts", *SCORE_METRICS, *(f"coverage_{v}" for v in levels),
+                       "validation_mase"])]
+    for group, key, m, promised in _score_rows(result):
+        values = [m.get(k) for k in SCORE_METRICS] + [m["coverage"].get(v) for v in levels] + [promised]
+        lines.append(" ".join([group, key, str(m["forecasts"]), *("NA" if v is None else f"{v:.6g}" for v in values)]))
+    lines += [f"# {line}" for line in promise_lines(result)]
+    return "\n".join(lines) + "\n"
+
+
+def score_tables(result, width: int) -> list:
+    """Rich tables: overall and per bundle, by lead, by period of origin."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    levels = _levels(result)
+    main = Table(title=escape(score_title(result)), caption="* the bundle in service; every group: --json")
+    for name in ("bundle", "n", *SCORE_METRICS, *(f"cov {v}%" for v in levels), "val. mase"):
+        main.add_column(name + (" %" if name == "smape" else ""), justify="left" if name == "bundle" else "right",
+                        no_wrap=name == "bundle")
+    for group, key, m, promised in _score_rows(result)[: 1 + len(result.by_bundle)]:
+        cells = [number(m.get(k)) for k in SCORE_METRICS] + [number(_percent(m["coverage"].get(v))) for v in levels]
+        main.add_row("all" if group == "all" else key, str(m["forecasts"]), *cells, number(promised))
+    tables = [main]
+    if result.by_lead:
+        by_lead = {r["lead"]: r for r in result.by_lead}
+        leads = [h for h in shown_leads(max(by_lead), width) if h in by_lead]
+        table = Table(title="By lead time (every lead: --json)")
+        table.add_column("measure", no_wrap=True)
+        for h in leads:
+            table.add_column(f"h={h}", justify="right")
+        for key in ("mae", "mase", *(f"cov {v}%" for v in levels)):
+            pick = (lambda r, k=key: r[k]) if key in SCORE_METRICS else \
+                (lambda r, v=key.split()[1][:-1]: _percent(r["coverage"].get(v)))
+            table.add_row(key, *(number(pick(by_lead[h])) for h in leads))
+        tables.append(table)
+    if result.by_period:
+        shown = result.by_period[-PERIODS_SHOWN:]
+        more = f"latest {len(shown)} of {len(result.by_period)}; " if len(shown) < len(result.by_period) else ""
+        table = Table(title=f"By {result.period} of origin ({more}every one: --json)")
+        for name in (result.period, "n", *SCORE_METRICS):
+            table.add_column(name + (" %" if name == "smape" else ""), justify="left" if name == result.period else "right")
+        for r in shown:
+            table.add_row(r["period"], str(r["forecasts"]), *(number(r[k]) for k in SCORE_METRICS))
+        tables.append(table)
+    return tables
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else 100 * value
+
+
+def print_score(result) -> None:
+    """The report on stdout: Rich tables on a terminal, else the plain table."""
+    if sys.stdout.isatty():
+        from rich.console import Console
+
+        console = Console()
+        for table in score_tables(result, console.width):
+            console.print(table)
+        for line in promise_lines(result):
+            console.print(line, highlight=False)
+    else:
+        sys.stdout.write(score_text(result))
+    sys.stdout.flush()
+
+
 # ---------------------------------------------------------------- info
 
 _UNITS = {  # pandas offset alias -> (adjective for 1, unit noun)
@@ -528,12 +647,21 @@ def info_rows(m: dict) -> list[tuple[str, str]]:
         rows.append(("intervals", describe(m.get("calibration"))))
         rows.append(("split", f"{split.get('rows')} rows: train < {split.get('train_end')}, "
                               f"validation < {split.get('val_end')}, test after"))
+    rows.append(("contract", contract_words(m.get("contract"))))
     rows += [
         ("source", f"{source.get('path')} (sha256 {str(source.get('sha256'))[:12]}…)"),
     ]
     rows += [("data note", str(n)) for n in source.get("notes") or []]
     rows += lineage_rows(m.get("lineage"))
     return [(k, str(v)) for k, v in rows]
+
+
+def contract_words(contract: dict | None) -> str:
+    """What the bundle's data contract checks (`tsfc.contract`), or that it has none."""
+    if not contract:
+        return "none (fitted by an older tsfc): new data are checked for columns and frequency only"
+    ranges = ", ".join(f"{name} {s['min']:.4g} to {s['max']:.4g}" for name, s in contract["columns"].items())
+    return f"{len(contract['header'])} columns in the header; training range {ranges}"
 
 
 def lineage_rows(lineage) -> list[tuple[str, str]]:
@@ -586,7 +714,11 @@ def series_lines(m: dict) -> str:
 
 def print_info(m: dict) -> None:
     """A two-column Rich table on a terminal, else plain `key: value` lines."""
-    rows = info_rows(m)
+    print_rows(info_rows(m))
+
+
+def print_rows(rows: list[tuple[str, str]]) -> None:
+    """(key, value) rows: a two-column Rich table on a terminal, else plain `key: value` lines."""
     if not sys.stdout.isatty():
         sys.stdout.write("".join(f"{k}: {v}\n" for k, v in rows))
         return
@@ -600,3 +732,113 @@ def print_info(m: dict) -> None:
     for k, v in rows:
         table.add_row(k, Text(v))
     Console().print(table)
+
+
+# ---------------------------------------------------------------- doctor
+
+def doctor_rows(report) -> list[tuple[str, str]]:
+    """The findings of `tsfc doctor` as (key, value) lines in words."""
+    from tsfc.doctor import strength_word
+
+    thousands = f", thousands {report.thousands!r}" if report.thousands else ""
+    rows = [
+        ("file", report.path),
+        ("read as", f"{report.encoding}, separator {report.separator!r}, decimal {report.decimal!r}{thousands}"),
+        ("rows", f"{report.rows} data rows, {len(report.columns)} columns"),
+    ]
+    time, series = report.time, report.series
+    if time is None:
+        rows.append(("time", "no time column found: row order (pass --date-col to name one)"))
+    else:
+        clock = " UTC" if time["utc"] else ""
+        rows.append(("time", f"{time['column']}, {frequency_words(time['frequency'])}"
+                             f"{' (' + time['frequency'] + ')' if time['frequency'] else ''}, "
+                             f"{time['first'].replace('T', ' ')} to {time['last'].replace('T', ' ')}{clock} "
+                             f"({time['span']})"))
+        rows.append(("gaps", _gap_words(time, series)))
+        rows.append(("order", "sorted" if time["sorted"] else "not in time order (fit sorts the rows)"))
+        rows.append(("duplicates", _duplicate_words(time, series)))
+    if series["ids"]:
+        length = (f"{series['rows_min']} rows each" if series["rows_min"] == series["rows_max"]
+                  else f"{series['rows_min']} to {series['rows_max']} rows")
+        rows.append(("series", f"{series['count']} series ({', '.join(series['ids'])}), {length}"))
+    missing = [f"{c['name']} {c['missing']}" for c in report.columns if c["missing"]]
+    rows.append(("missing", ", ".join(missing) if missing else "none"))
+    for s in report.seasonality:
+        mark = " (fit's season)" if s["default"] else ""
+        rows.append((f"season {s['period']}", f"{strength_word(s['strength'])}: strength {s['strength']:.2f}, "
+                                              f"autocorrelation {s['autocorrelation']:.2f}{mark}"))
+    if report.target is not None:
+        first = next((c["name"] for c in report.columns if c["kind"] == "numeric"), None)
+        why = " (the first numeric column; choose with --target)" if report.target == first else ""
+        rows.append(("target", f"{report.target}{why}"))
+    if report.suggestion is not None:
+        p = report.suggestion["plan"]
+        rows.append(("fit chooses", f"season {p['season']}, horizon {p['horizon']}, window {p['window']}, "
+                                    f"block {p['block']}; window: {p['reasons'].get('window')}"))
+    rows += [("note", n) for n in report.notes]
+    rows += [("fit would stop", p) for p in report.problems]
+    return rows
+
+
+def _gap_words(time: dict, series: dict) -> str:
+    if time["missing_timestamps"] is None:
+        return "unknown: the timestamps are irregular"
+    if not time["missing_timestamps"]:
+        return "none"
+    across = " across the series" if series["ids"] else ""
+    return (f"{time['missing_timestamps']} missing timestamps{across}, the longest gap "
+            f"{time['largest_gap']} step{'s' if time['largest_gap'] > 1 else ''} (fit fills them by interpolation)")
+
+
+def _duplicate_words(time: dict, series: dict) -> str:
+    if not time["duplicates"]:
+        return "none"
+    if series["ids"]:
+        return f"{time['duplicates']} rows repeat a timestamp: many series, told apart by {', '.join(series['ids'])}"
+    return f"{time['duplicates']} rows repeat a timestamp, and no columns tell series apart (fit refuses them)"
+
+
+def doctor_column_cells(report) -> list[list[str]]:
+    """One row of cells per column: name, kind, missing, min, mean, max, std (text: distinct values)."""
+    out = []
+    for c in report.columns:
+        if c["kind"] == "numeric":
+            stats = [number(c[k]) for k in ("min", "mean", "max", "std")]
+        elif c["kind"] == "text":
+            stats = [f"{c['distinct']} distinct", "", "", ""]
+        else:
+            stats = ["", "", "", ""]
+        out.append([c["name"], c["kind"], str(c["missing"]), *stats])
+    return out
+
+
+DOCTOR_HEADER = ["column", "kind", "missing", "min", "mean", "max", "std"]
+
+
+def print_doctor(report) -> None:
+    """The report on stdout: on a terminal tables that fit 80 columns, else `key: value` lines
+    and a plain table; the suggested command last, on one line."""
+    print_rows(doctor_rows(report))
+    cells = doctor_column_cells(report)
+    command = report.suggestion["command"] if report.suggestion else None
+    if not sys.stdout.isatty():
+        widths = [max(len(row[i]) for row in [DOCTOR_HEADER, *cells]) for i in range(len(DOCTOR_HEADER))]
+        for row in [DOCTOR_HEADER, *cells]:
+            sys.stdout.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() + "\n")
+        if command:
+            sys.stdout.write(f"suggest: {command}\n")
+        return
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title="Columns")
+    for i, name in enumerate(DOCTOR_HEADER):
+        table.add_column(name, justify="left" if i < 2 else "right", overflow="fold", no_wrap=i == 1)
+    for row in cells:
+        table.add_row(*(escape(cell) for cell in row))
+    console = Console()
+    console.print(table)
+    if command:
+        console.print(f"suggest: {escape(command)}", soft_wrap=True, highlight=False)

@@ -25,6 +25,7 @@ TIME_NAMES = {"date", "time", "timestamp", "datetime", "ds", "dt", "month", "qua
 PARTS = ("year", "quarter", "month", "day", "hour")  # the order of split date parts
 _RANGES = {"year": (1000, 9999), "quarter": (1, 4), "month": (1, 12), "day": (1, 31), "hour": (0, 23)}
 RELATIVE_BASE = 2000
+TO_UTC = "time-zone-aware timestamps to UTC"  # in the note of a conversion: the data's clock is UTC
 MONTHS = {name: number for number, names in enumerate(
     [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
      ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
@@ -187,7 +188,7 @@ def parse_times(raw: pd.Series, fmt: str | None, relative: bool = True) -> tuple
             times = pd.to_datetime(raw, format=fmt, errors="coerce", utc=True)
     if times.dt.tz is None:
         return times, None
-    note = f"converted {int(times.notna().sum())} time-zone-aware timestamps to UTC and dropped the zone"
+    note = f"converted {int(times.notna().sum())} {TO_UTC} and dropped the zone"
     return times.dt.tz_convert("UTC").dt.tz_localize(None), note
 
 
@@ -296,7 +297,9 @@ def order_times(file, raw: pd.Series | None, times: pd.Series, label: str, notes
 def infer_freq(index: pd.DatetimeIndex, expected: str | None, notes: list[str]) -> str | None:
     """Frequency alias of a regular index that may have gaps, or None if irregular.
 
-    ``expected`` (a fitted bundle's) wins whenever every timestamp lies on its grid.
+    ``expected`` (a fitted bundle's) wins whenever every timestamp lies on its grid, unless
+    the timestamps form a regular coarser grid of their own: daily data lie on an hourly
+    grid too, but are daily (and the caller then reports the mismatch).
     Otherwise the coarsest regular grid holding every timestamp is taken among the
     most common step, business days, weeks, month, quarter and year starts and ends;
     a step of exactly one day is "D", never "24h".
@@ -305,7 +308,8 @@ def infer_freq(index: pd.DatetimeIndex, expected: str | None, notes: list[str]) 
         notes.append(f"only {len(index)} timestamps, too few to infer a frequency; steps are unlabelled")
         return None
     if expected is not None and (len(index) < 2 or _on_grid(index, expected)):
-        return to_offset(_modern(expected)).freqstr
+        own = infer_freq(index, None, []) if len(index) >= 3 else None
+        return own if own is not None and not same_freq(own, expected) else to_offset(_modern(expected)).freqstr
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         exact = pd.infer_freq(index)
@@ -362,6 +366,11 @@ def same_freq(a: str | None, b: str | None) -> bool:
 def future_index(last: pd.Timestamp, freq: str, steps: int) -> pd.DatetimeIndex:
     """Return the ``steps`` timestamps that follow ``last`` at frequency ``freq``."""
     return pd.date_range(start=last, periods=steps + 1, freq=to_offset(_modern(freq)))[1:]
+
+
+def offset(freq: str):
+    """The pandas offset of a frequency alias, old spellings (H, T, M, Q) included."""
+    return to_offset(_modern(freq))
 
 
 def _modern(alias: str) -> str:

@@ -95,6 +95,7 @@ def update(
     keep: int = DEFAULT_KEEP,
     refit: bool = True,
     read_options=None,
+    checks=None,
     threads: int = 0,
     wait: bool = False,
     on_phase: Callable[[str], None] | None = None,
@@ -135,7 +136,7 @@ def update(
                 f"{len(champion.panel.ids)} series (fitted with --id-col): refit it with tsfc fit"
             )
         parent_sha256 = bundle.file_sha256(bundle_path)
-        series = _read_new_data(champion, data, read_options)
+        series = _read_new_data(champion, data, read_options, checks)
         config, pinned = challenger_config(champion.manifest, overrides or {}, from_scratch)
         horizon = champion.horizon
         cut = holdout_start(series, config, horizon, holdout, from_scratch)
@@ -179,13 +180,12 @@ def _check_arguments(margin: float, keep: int) -> None:
         raise UsageError(f"--keep must be >= 0 (0 = keep no previous bundle), got {keep}")
 
 
-def _read_new_data(champion, data, read_options):
-    """`data` read with the champion's columns, time column and frequency."""
+def _read_new_data(champion, data, read_options, checks=None):
+    """`data` read with the champion's columns, time column and frequency, and checked against
+    its data contract (`contract.Checks`: --strict, --max-age)."""
     from tsfc.pipeline import load_like_bundle
 
-    series = load_like_bundle(champion.manifest, data, read_options)
-    # The data contract (issue 14, section 3) checks `series` against champion.manifest here.
-    return series
+    return load_like_bundle(champion.manifest, data, read_options, checks=checks)
 
 
 def fit_options(manifest: dict) -> dict:
