@@ -246,3 +246,15 @@ def test_a_many_series_bundle_refuses_level_for_now(tmp_path, monkeypatch):
                  ["plot", "--level", "80"]):
         one_line_error(tsfc(*args, "--bundle", "many.tsfc"), 2, "bundles of one series so far")
     assert tsfc("predict", "--bundle", "many.tsfc").exit_code == 0
+
+
+def test_the_ledger_records_the_bounds_and_score_reports_their_coverage(work):
+    noisy_csv(work / "newer.csv", rows=ROWS + 48)
+    done = tsfc("predict", "--level", "80,95", "--data", "data.csv", "--ledger", "f.db", "--format", "csv")
+    assert done.exit_code == 0, done.stderr
+    frame = pd.read_csv(io.StringIO(done.stdout), index_col=0)
+    actual = pd.read_csv(work / "newer.csv", index_col=0)["y"].reindex(frame.index)
+    inside = ((actual >= frame["y_lo_80"]) & (actual <= frame["y_hi_80"])).mean()
+    report = json.loads(tsfc("score", "--ledger", "f.db", "--data", "newer.csv", "--json").stdout)
+    assert report["overall"]["coverage"]["80"] == pytest.approx(inside)
+    assert set(report["overall"]["coverage"]) == {"80", "95"}
