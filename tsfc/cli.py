@@ -627,7 +627,6 @@ def evaluate(
       tsfc evaluate --fail-if-worse-than seasonal_naive --quiet
     """
     with _reported():
-        from tsfc.calibration import RECENT
         from tsfc.evaluation import check_gate
         from tsfc.many import evaluate as run_evaluate
 
@@ -635,7 +634,7 @@ def evaluate(
             bundle, horizon, data=csv, stride=stride, season=season, threads=threads, jobs=jobs,
             read_options=_read_options(sep, decimal, thousands, encoding, date_format, skip_rows),
             checks=_checks(strict, max_age),
-            levels=_levels(level, calibration), recalibrate=RECENT if calibration is None else calibration,
+            levels=_levels(level, calibration), recalibrate=calibration,
         )
         _print_notes(result.notes, bundle)
         _report_evaluation(result, as_json, output, quiet)

@@ -74,7 +74,7 @@ def evaluate(
     threads: int = 0,
     checks=None,
     levels: list[float] | None = None,
-    recalibrate: int = 500,
+    recalibrate: int | None = None,
 ) -> Evaluation:
     """Backtest the bundle from every `stride`-th test row and score it beside the baselines.
 
@@ -88,7 +88,7 @@ def evaluate(
         checks: a `contract.Checks` (--strict, --max-age) for the data evaluated.
         levels: interval levels in %: score conformal intervals of every method (`tsfc.calibration`).
         recalibrate: > 0: intervals recalibrated at each test origin on the latest `recalibrate`
-            origins with known actuals; 0: the bundle's fit-time calibration.
+            origins with known actuals (None: `calibration.RECENT`); 0: the bundle's fit-time calibration.
 
     Raises:
         UsageError: horizon, stride or season < 1, threads or recalibrate < 0.
@@ -101,7 +101,7 @@ def evaluate(
             raise UsageError(f"{name} must be >= 1, got {value}")
     if threads < 0:
         raise UsageError(f"--threads must be >= 0 (0 = every core), got {threads}")
-    if recalibrate < 0:
+    if recalibrate is not None and recalibrate < 0:
         raise UsageError(f"--calibration must be >= 0 (0 = the bundle's calibration), got {recalibrate}")
     from tsfc.baselines import season_for
 
@@ -148,10 +148,11 @@ def evaluate(
 def _intervals(loaded, series, origins, actual, predictions, season, train, levels, recalibrate, start, threads):
     """Every method's conformal intervals around its backtest, scored (`calibration.backtest_intervals`)."""
     from tsfc.baselines import forecast_all
-    from tsfc.calibration import backtest_intervals, stored, untrained_start
+    from tsfc.calibration import RECENT, backtest_intervals, stored, untrained_start
 
     target = series.values[:, 0].astype(np.float64)
     horizon = actual.shape[1]
+    recalibrate = RECENT if recalibrate is None else recalibrate
 
     def forecast(at: np.ndarray, methods: list[str]) -> dict:
         found = forecast_all(target, at, horizon, season, loaded.window, train, [])

@@ -166,13 +166,11 @@ def plot(
             _check_leads(leads, horizon)  # before the backtest, not after it
         loaded = load_bundle(bundle_path)
         shown = cycle(loaded.manifest.get("freq"), loaded.window).history if history is None else history
-        from tsfc.calibration import RECENT
-
         if levels and not leads:
             leads = [horizon or loaded.horizon]  # one band reads; two overlapping ones do not
         evaluation = evaluate(
             bundle_path, horizon, data=data, stride=stride, read_options=read_options, threads=threads,
-            levels=levels, recalibrate=RECENT if recalibrate is None else recalibrate,
+            levels=levels, recalibrate=recalibrate,
         )
         notes += evaluation.notes
         view = backtest_view(evaluation, str(loaded.manifest["config"]["model"]).upper(), leads, shown)
