@@ -71,7 +71,7 @@ def accuracy(work: Path, horizon: int = 8, season: int = 4, seed: int = 0) -> di
     train[[*ids, "Quarter", "Trips"]].to_csv(work / "tourism_train.csv", index=False)
     fit_s, fit_mb, _ = run(["fit", "tourism_train.csv", "--target", "Trips", "--id-col", ",".join(ids),
                             "--split", "0.85,0.15,0", "--seed", str(seed), "--quiet"], work)
-    _, _, text = run(["predict", "--horizon", str(horizon), "--format", "csv"], work)
+    _, _, text = run(["predict", "--horizon", str(horizon), "--format", "csv", "--level", "80,95"], work)
     from io import StringIO
 
     model = pd.read_csv(StringIO(text))
@@ -107,7 +107,12 @@ def accuracy(work: Path, horizon: int = 8, season: int = 4, seed: int = 0) -> di
         print("statsforecast is not installed (pip install -e '.[bench]'); AutoETS left out", file=sys.stderr)
     scores = {name: float(np.nanmean([mase(actuals[i], f[i], histories[i], season) for i in actuals]))
               for name, f in forecasts.items()}
-    return {"series": len(actuals), "mase": scores, "fit_seconds": round(fit_s, 1), "fit_peak_mib": round(fit_mb),
+    coverage = {}
+    for level in ("80", "95"):
+        inside = [((g[f"Trips_lo_{level}"].to_numpy() <= actuals[i]) & (actuals[i] <= g[f"Trips_hi_{level}"].to_numpy()))
+                  for i, g in model.groupby("id") if g["method"].iloc[0] == "network"]
+        coverage[level] = float(np.mean(np.concatenate(inside)))
+    return {"series": len(actuals), "mase": scores, "coverage": coverage, "fit_seconds": round(fit_s, 1), "fit_peak_mib": round(fit_mb),
             "autoets_seconds": None if ets_s is None else round(ets_s, 1)}
 
 

@@ -234,18 +234,40 @@ def test_plot_shades_bands_and_marks_the_actuals_outside(work):
         assert (work / f"{kind}.png").stat().st_size > 10_000
 
 
-def test_a_many_series_bundle_refuses_level_for_now(tmp_path, monkeypatch):
+def test_a_many_series_bundle_gives_intervals_in_each_series_units(tmp_path, monkeypatch):
     from conftest import TINY_ARGS
     from test_many import write_long
+
+    from tsfc.pipeline import load_bundle
 
     monkeypatch.chdir(tmp_path)
     write_long(tmp_path / "long.csv")
     done = tsfc("fit", "long.csv", "--target", "sales", "--id-col", "store,item", "--bundle", "many.tsfc", *TINY_ARGS)
     assert done.exit_code == 0, done.stderr
-    for args in (["predict", "--level", "80"], ["evaluate", "--level", "80"], ["predict", "--clip-min", "0"],
-                 ["plot", "--level", "80"]):
+    done = tsfc("predict", "--bundle", "many.tsfc", "--level", "80,95", "--horizon", "4", "--format", "csv",
+                "--precision", "8")
+    assert done.exit_code == 0, done.stderr
+    frame = pd.read_csv(io.StringIO(done.stdout))
+    assert list(frame.columns) == ["store", "item", "date", "sales", "sales_lo_80", "sales_hi_80", "sales_lo_95",
+                                   "sales_hi_95", "method"]
+    net = frame[frame["method"] == "network"]
+    assert ((net["sales_lo_95"] <= net["sales_lo_80"]) & (net["sales_lo_80"] <= net["sales"])
+            & (net["sales"] <= net["sales_hi_80"]) & (net["sales_hi_80"] <= net["sales_hi_95"])).all()
+    # one pooled calibration in scaled units: each series' width is its own scale times the same number
+    loaded = load_bundle(tmp_path / "many.tsfc")
+    state, width = loaded.panel, (net["sales_hi_80"] - net["sales"]).to_numpy().reshape(-1, 4)
+    spans = [state.high[state.ids.index(f"{a}|{b}"), 0] - state.low[state.ids.index(f"{a}|{b}"), 0]
+             for a, b in net[["store", "item"]].drop_duplicates().itertuples(index=False)]
+    ratio = width / np.array(spans)[:, None]
+    assert np.allclose(ratio, ratio[0], rtol=1e-3) and loaded.manifest["calibration"]["source"] == "validation"
+    assert frame.loc[frame["method"] == "naive", "sales_lo_80"].isna().all()  # a baseline's series: no interval
+    assert "no intervals for the 1 series a baseline forecasts" in done.stderr
+    for args in (["evaluate", "--level", "80"], ["plot", "--level", "80"]):
         one_line_error(tsfc(*args, "--bundle", "many.tsfc"), 2, "bundles of one series so far")
-    assert tsfc("predict", "--bundle", "many.tsfc").exit_code == 0
+    one_line_error(tsfc("predict", "--bundle", "many.tsfc", "--level", "80", "--calibration", "100", "--data",
+                        "long.csv"), 2, "pooled over its series at fit time")
+    clipped = tsfc("predict", "--bundle", "many.tsfc", "--level", "95", "--clip-min", "0", "--format", "csv")
+    assert (pd.read_csv(io.StringIO(clipped.stdout))["sales_lo_95"].dropna() >= 0).all()
 
 
 def test_the_ledger_records_the_bounds_and_score_reports_their_coverage(work):

@@ -55,6 +55,8 @@ def fit(csv, target: str, id_cols: list[str], config, bundle_path, *, features=N
         validation = compare_panel_on_validation(net, data, scaled, splits, low, high, plan.season, config.seed)
         methods = [pn.fallback(int(n), config.window, plan.season) or NETWORK for n in lengths]
         manifest = _manifest(data, config, plan, splits, net, result, validation, methods, drawn)
+        manifest["calibration"] = pooled_calibration(net, scaled, data.offsets, splits, max(config.block, plan.horizon),
+                                                     config.seed)
         tensors = _tensors(data, config, net, low, high, splits, plan.season)
         from tsfc import bundle
 
@@ -177,9 +179,13 @@ def predict(bundle_path, horizon: int | None = None, *, data=None, read_options=
             raise UsageError("--ids needs a bundle of many series (fit with --id-col)")
         return predict_one(loaded, horizon, data=data, read_options=read_options, all_columns=all_columns,
                            checks=checks, **intervals)
-    from tsfc.calibration import one_series_only
+    levels, clip_min = intervals.get("levels") or [], intervals.get("clip_min")
+    if intervals.get("recalibrate"):
+        raise UsageError("--calibration recalibrates one series' intervals; a many-series bundle uses the "
+                         "calibration pooled over its series at fit time (leave --calibration out)")
+    from tsfc.pipeline import check_clip_min
 
-    one_series_only(intervals.get("levels"), intervals.get("clip_min"))
+    check_clip_min(clip_min)
     horizon = horizon or loaded.horizon
     notes: list[str] = []
     if data is None:
@@ -189,6 +195,9 @@ def predict(bundle_path, horizon: int | None = None, *, data=None, read_options=
     else:
         context = _context_from_csv(loaded, data, read_options, ids, notes, checks)
     values = forecast_many(loaded, context, horizon)
+    if clip_min is not None:
+        for v in values:
+            v[:, 0] = np.maximum(v[:, 0], clip_min)
     m = loaded.manifest
     columns = m["columns"] if all_columns else m["columns"][:1]
     fallback = [sid for sid, how in zip(context.ids, context.methods) if how != NETWORK]
@@ -199,9 +208,76 @@ def predict(bundle_path, horizon: int | None = None, *, data=None, read_options=
     time_name = (m["date_col"] or "date") if context.last is not None and m["freq"] else "step"
     frame = pn.long_frame(loaded.panel.id_cols, context.ids, times, columns,
                           [v[:, : len(columns)] for v in values], time_name, context.methods)
+    about = None
+    if levels:
+        frame, about = _with_intervals(loaded, context, frame, values, levels, horizon, clip_min, notes)
     origins = dict(zip(context.ids, [None] * len(context.ids) if context.last is None else list(context.last)))
-    return Forecast(frame, notes, loaded.history.reshape(-1, loaded.history.shape[-1]), loaded.panel.id_cols,
-                    bundle=loaded, origins=origins)
+    history = loaded.history.reshape(-1, loaded.history.shape[-1])
+    stored = [0] * (1 + 2 * len(levels)) + list(range(1, len(columns)))  # the target's decimals for its bounds
+    return Forecast(frame, notes, history[:, stored], loaded.panel.id_cols, bundle=loaded, origins=origins,
+                    intervals=about)
+
+
+def _with_intervals(loaded: LoadedBundle, context, frame, values, levels, horizon, clip_min, notes: list[str]):
+    """The long `frame` with `<target>_lo_<level>`/`_hi_<level>` after the target: the pooled calibration's
+    widths (scaled units) times each series' own scale; empty for series a baseline forecasts."""
+    from tsfc.calibration import bands, interval_columns, notes as caveats, stored, summary, widths
+
+    calibration = stored(loaded)
+    notes += caveats(calibration, levels, horizon)
+    span = context.high[:, 0] - context.low[:, 0]
+    span = np.where(span == 0, 1.0, span)  # [k]
+    half = widths(calibration, levels, horizon)[None] * span[:, None, None]  # [k, L, H]
+    point = np.stack([v[:, 0] for v in values])  # [k, H]
+    lo, hi = bands(point, half, clip_min)  # [k, L, H]
+    baseline = np.array([how != NETWORK for how in context.methods])
+    lo[baseline], hi[baseline] = np.nan, np.nan
+    if baseline.any():
+        notes.append(f"no intervals for the {int(baseline.sum())} series a baseline forecasts (their bounds are empty)")
+    target = loaded.manifest["target"]
+    columns = interval_columns(target, levels)  # lo, hi per level
+    at = list(frame.columns).index(target) + 1
+    for j, name in enumerate(columns):
+        bound = (lo if j % 2 == 0 else hi)[:, j // 2, :].reshape(-1)
+        frame.insert(at + j, name, bound)
+    plain = [int(level) if float(level).is_integer() else level for level in levels]
+    return frame, {"levels": plain, "calibration": summary(calibration)}
+
+
+def pooled_calibration(net, scaled: np.ndarray, offsets: np.ndarray, splits, leads: int, seed: int) -> dict | None:
+    """One calibration (`tsfc.calibration`) from the network's errors on every series' validation rows,
+    each in its own scaled units and pooled by lead (at most `pn.MAX_VAL_WINDOWS` origins, a seeded
+    sample): the network forecasts every series in scaled units, so one set of scaled widths serves
+    all of them, turned into each series' units by its own scale."""
+    import torch
+
+    from tsfc.calibration import calibrate
+    from tsfc.forecast import backtest
+
+    window = net.cfg.window
+    origins, firsts, ends = [], [], []
+    for s, split in enumerate(splits):
+        base = int(offsets[s])
+        local = np.arange(max(window, split.train_end - leads + 1), split.val_end)
+        origins.append(local + base)
+        firsts.append(np.full(len(local), base + split.train_end))
+        ends.append(np.full(len(local), base + min(split.val_end, int(offsets[s + 1] - offsets[s]))))
+    origins, firsts, ends = np.concatenate(origins), np.concatenate(firsts), np.concatenate(ends)
+    if len(origins) == 0:
+        return None
+    if len(origins) > pn.MAX_VAL_WINDOWS:
+        pick = np.sort(np.random.default_rng(seed).choice(len(origins), pn.MAX_VAL_WINDOWS, replace=False))
+        origins, firsts, ends = origins[pick], firsts[pick], ends[pick]
+    rows = origins[:, None] + np.arange(leads)  # [n, leads]
+    inside = (rows >= firsts[:, None]) & (rows < ends[:, None])
+    series = torch.from_numpy(scaled)
+    # a forecast never reads past its own series: the window ends at the origin; its target rows
+    # outside the validation rows are masked (they may belong to the next series)
+    with torch.no_grad():
+        forecast = backtest(net, series, torch.from_numpy(origins), window, leads).numpy()[..., 0]  # [n, leads]
+    actual = scaled[np.minimum(rows, len(scaled) - 1), 0]
+    errors = np.where(inside, np.abs(forecast - actual), np.nan)
+    return calibrate(errors, "validation", (None, None))
 
 
 class Context:
