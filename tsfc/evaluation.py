@@ -191,6 +191,15 @@ def check_baseline_name(name: str) -> None:
 
 def _source_series(m: dict, read_options, checks=None):
     """The CSV the bundle was fitted on, refused if it is gone or changed since."""
+    return load_like_bundle(m, source_path(m), read_options, checks)
+
+
+def source_path(m: dict) -> Path:
+    """The path of the CSV the bundle whose manifest is `m` was fitted on.
+
+    Raises:
+        DataError: it is gone, or its SHA-256 differs from the bundle's record.
+    """
     from tsfc.data import file_sha256
 
     source = m.get("source", {})
@@ -200,7 +209,7 @@ def _source_series(m: dict, read_options, checks=None):
         raise DataError(f"{path}: the CSV this bundle was fitted on no longer exists; {fix}")
     if file_sha256(path) != source.get("sha256"):
         raise DataError(f"{path}: the CSV this bundle was fitted on has changed since (SHA-256 differs); {fix}")
-    return load_like_bundle(m, path, read_options, checks)
+    return path
 
 
 def _first_test_row(m: dict, series) -> int:

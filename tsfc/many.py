@@ -18,7 +18,7 @@ import numpy as np
 
 from tsfc import panel as pn
 from tsfc.errors import DataError, UsageError
-from tsfc.pipeline import FitSummary, Forecast, LoadedBundle, load_bundle
+from tsfc.pipeline import FitSummary, Forecast, LoadedBundle, load_bundle, training_record
 
 NETWORK = "network"
 
@@ -138,19 +138,7 @@ def _manifest(data: pn.Panel, config, plan, splits, net, result, validation, met
                   "train_rows": int(sum(s.train_end for s in splits)),
                   "val_rows": int(sum(s.val_end - s.train_end for s in splits))},
         "source": {"path": str(data.path), "sha256": data.sha256, "rows": int(lengths.sum()), "notes": list(data.notes)},
-        "training": {
-            "device": result.device,
-            "seconds": round(result.seconds, 3),
-            "epochs_run": len(result.history),
-            "best_epoch": result.best_epoch,
-            "best_val_loss": result.best_val_loss,
-            "stopped": result.stopped,
-            "linear_start": result.linear_start,
-            "history": [
-                {"epoch": e.epoch, "train_loss": e.train_loss, "val_loss": e.val_loss, "seconds": round(e.seconds, 3)}
-                for e in result.history
-            ],
-        },
+        "training": training_record(result),
     }
 
 
@@ -485,16 +473,9 @@ def evaluate(bundle_path, horizon: int | None = None, *, data=None, stride: int 
 
 
 def _source_panel(m: dict, read_options) -> pn.Panel:
-    from tsfc.data import file_sha256
+    from tsfc.evaluation import source_path
 
-    source = m.get("source", {})
-    path = Path(source.get("path", ""))
-    fix = "pass the CSV to evaluate explicitly: tsfc evaluate DATA.csv"
-    if not path.is_file():
-        raise DataError(f"{path}: the CSV this bundle was fitted on no longer exists; {fix}")
-    if file_sha256(path) != source.get("sha256"):
-        raise DataError(f"{path}: the CSV this bundle was fitted on has changed since (SHA-256 differs); {fix}")
-    return read_like_bundle(m, path, read_options)
+    return read_like_bundle(m, source_path(m), read_options)
 
 
 def _fit_rows(panel: pn.Panel, s: int, state, b: int) -> tuple[int, int]:

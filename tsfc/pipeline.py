@@ -362,19 +362,24 @@ def _manifest(series, config, plan, split, scaler, net, result, validation) -> d
         },
         "source": {"path": str(series.path), "sha256": series.sha256, "rows": split.rows, "notes": list(series.notes)},
         "contract": record(series, split.train_end),
-        "training": {
-            "device": result.device,
-            "seconds": round(result.seconds, 3),
-            "epochs_run": len(result.history),
-            "best_epoch": result.best_epoch,
-            "best_val_loss": result.best_val_loss,
-            "stopped": result.stopped,
-            "linear_start": result.linear_start,
-            "history": [
-                {"epoch": e.epoch, "train_loss": e.train_loss, "val_loss": e.val_loss, "seconds": round(e.seconds, 3)}
-                for e in result.history
-            ],
-        },
+        "training": training_record(result),
+    }
+
+
+def training_record(result) -> dict:
+    """A `train.TrainResult` as the manifest's "training" (plain JSON)."""
+    return {
+        "device": result.device,
+        "seconds": round(result.seconds, 3),
+        "epochs_run": len(result.history),
+        "best_epoch": result.best_epoch,
+        "best_val_loss": result.best_val_loss,
+        "stopped": result.stopped,
+        "linear_start": result.linear_start,
+        "history": [
+            {"epoch": e.epoch, "train_loss": e.train_loss, "val_loss": e.val_loss, "seconds": round(e.seconds, 3)}
+            for e in result.history
+        ],
     }
 
 
