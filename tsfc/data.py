@@ -110,12 +110,7 @@ def load_csv(path, target: str, features: list[str] | str | None = None,
         DataError: the file cannot be used as asked; the message names the fix.
         UsageError: contradictory options (same decimal and thousands mark).
     """
-    opts = options or ReadOptions()
-    _check_options(opts)
-    file = _check_file(path, opts.encoding)
-    encoding = opts.encoding or _detect_encoding(file)
-    sep, names, sample = _scan_text(file, encoding, opts)
-    row_numbers = _index_column(names, sample)
+    opts, file, encoding, sep, names, sample, row_numbers = _open(path, options)
     _check_date_col(file, names, target, date_col)
     time_cols = times.find_time_columns(file, names, sample, target, date_col, opts.date_format,
                                         skip=(row_numbers,))
@@ -142,6 +137,21 @@ def load_csv(path, target: str, features: list[str] | str | None = None,
     return Series(values=np.ascontiguousarray(values, dtype=np.float32), columns=wanted,
                   index=index, date_col=",".join(time_cols) or None, freq=detected, notes=notes,
                   path=str(file), sha256=file_sha256(file), header=names, filled=filled, utc=utc)
+
+
+def _open(path, options: ReadOptions | None):
+    """The steps every reader starts with: check the options and the file, find the encoding,
+    separator, header, a sample of rows and any leading row-number column.
+
+    Returns:
+        (options, file, encoding, separator, column names, sample rows, row-number column or None).
+    """
+    opts = options or ReadOptions()
+    _check_options(opts)
+    file = _check_file(path, opts.encoding)
+    encoding = opts.encoding or _detect_encoding(file)
+    sep, names, sample = _scan_text(file, encoding, opts)
+    return opts, file, encoding, sep, names, sample, _index_column(names, sample)
 
 
 def column_names(path, options: ReadOptions | None = None) -> list[str]:
@@ -184,12 +194,7 @@ def read_table(path, date_col: str | None = None, options: ReadOptions | None = 
         DataError: as `load_csv`: an unreadable file, a bad --date-col, a row without a time.
         UsageError: contradictory options.
     """
-    opts = options or ReadOptions()
-    _check_options(opts)
-    file = _check_file(path, opts.encoding)
-    encoding = opts.encoding or _detect_encoding(file)
-    sep, names, sample = _scan_text(file, encoding, opts)
-    row_numbers = _index_column(names, sample)
+    opts, file, encoding, sep, names, sample, row_numbers = _open(path, options)
     _check_date_col(file, names, None, date_col)
     time_cols = times.find_time_columns(file, names, sample, None, date_col, opts.date_format,
                                         skip=(row_numbers,))
@@ -659,12 +664,7 @@ def read_long(path, target: str, id_cols: list[str], features: list[str] | str |
         DataError: as `load_csv`, and an id column that is missing, empty in some row,
             or also the target, a feature or the time column.
     """
-    opts = options or ReadOptions()
-    _check_options(opts)
-    file = _check_file(path, opts.encoding)
-    encoding = opts.encoding or _detect_encoding(file)
-    sep, names, sample = _scan_text(file, encoding, opts)
-    row_numbers = _index_column(names, sample)
+    opts, file, encoding, sep, names, sample, row_numbers = _open(path, options)
     for name in id_cols:
         if name not in names:
             raise missing_column(file, name, [n for n in names if n != target], "--id-col")

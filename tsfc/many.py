@@ -10,15 +10,13 @@ column, `info` and a note say which series did.
 
 from __future__ import annotations
 
-import datetime as dt
-import platform
 from pathlib import Path
 
 import numpy as np
 
 from tsfc import panel as pn
 from tsfc.errors import DataError, UsageError
-from tsfc.pipeline import FitSummary, Forecast, LoadedBundle, load_bundle, training_record
+from tsfc.pipeline import FitSummary, Forecast, LoadedBundle, load_bundle, manifest_header, training_record
 
 NETWORK = "network"
 
@@ -104,22 +102,12 @@ def _tensors(data: pn.Panel, config, net, low, high, splits, season: int) -> dic
 
 def _manifest(data: pn.Panel, config, plan, splits, net, result, validation, methods, drawn) -> dict:
     import pandas as pd
-    import torch
-
-    from tsfc import __version__
 
     last = [None if data.last is None else pd.Timestamp(t).isoformat() for t in
             (data.last if data.last is not None else [None] * len(data.ids))]
     lengths = data.lengths
     return {
-        "tsfc_version": __version__,
-        "torch_version": torch.__version__.split("+")[0],
-        "python_version": platform.python_version(),
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "config": config.to_dict(),
-        "defaults": plan.to_dict(),
-        "validation": validation,
-        "net": net.cfg.to_dict(),
+        **manifest_header(config, plan, validation, net),
         "target": data.columns[0],
         "columns": list(data.columns),
         "date_col": data.date_col,

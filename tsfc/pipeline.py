@@ -315,8 +315,6 @@ def _train_on(device, job: Job, config, on_epoch, should_stop, on_batch=None, in
 
 
 def _manifest(series, config, plan, split, scaler, net, result, validation) -> dict:
-    import torch
-
     index = series.index
 
     def stamp(row: int):
@@ -332,15 +330,8 @@ def _manifest(series, config, plan, split, scaler, net, result, validation) -> d
     calibration = on_rows(net, scaler.transform(series.values), split.train_end, split.val_end,
                           max(config.block, plan.horizon), "validation", stamper(index))
     return {
-        "tsfc_version": __version__,
-        "torch_version": torch.__version__.split("+")[0],
-        "python_version": platform.python_version(),
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "config": config.to_dict(),
-        "defaults": plan.to_dict(),
-        "validation": validation,
+        **manifest_header(config, plan, validation, net),
         "calibration": calibration,
-        "net": net.cfg.to_dict(),
         "target": series.columns[0],
         "columns": list(series.columns),
         "date_col": series.date_col,
@@ -363,6 +354,22 @@ def _manifest(series, config, plan, split, scaler, net, result, validation) -> d
         "source": {"path": str(series.path), "sha256": series.sha256, "rows": split.rows, "notes": list(series.notes)},
         "contract": record(series, split.train_end),
         "training": training_record(result),
+    }
+
+
+def manifest_header(config, plan, validation, net) -> dict:
+    """The manifest fields every bundle starts with: versions, when, the options and plan, the network."""
+    import torch
+
+    return {
+        "tsfc_version": __version__,
+        "torch_version": torch.__version__.split("+")[0],
+        "python_version": platform.python_version(),
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "config": config.to_dict(),
+        "defaults": plan.to_dict(),
+        "validation": validation,
+        "net": net.cfg.to_dict(),
     }
 
 
